@@ -1,0 +1,44 @@
+"""DuckDB connections with paperlink's settings and SQL macros."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+SQL_PACKAGE = "paperlink.sql"
+
+
+def connect(
+    path: str | Path = ":memory:",
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_directory: str | Path | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open (or create) a DuckDB database and install paperlink's macros."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    if memory_limit:
+        con.execute("SET memory_limit = ?", [str(memory_limit)])
+    if temp_directory:
+        Path(temp_directory).mkdir(parents=True, exist_ok=True)
+        con.execute("SET temp_directory = ?", [str(temp_directory)])
+    for name in ("identifiers.sql", "features.sql"):
+        run_sql_file(con, name)
+    return con
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Run one of the package's ``sql/*.sql`` files (macro definitions)."""
+    text = resources.files(SQL_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    for statement in _statements(text):
+        con.execute(statement)
+
+
+def _statements(text: str) -> list[str]:
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip()]

@@ -1,0 +1,61 @@
+-- Identifier and text clean-up shared by every source (DuckDB macros, applied to whole tables).
+
+-- Text with JATS/HTML markup and common entities removed, whitespace collapsed.
+CREATE OR REPLACE MACRO pl_strip_markup(s) AS nullif(trim(regexp_replace(
+    replace(replace(replace(replace(replace(replace(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(s, '<(jats:)?title>\s*abstract\s*</(jats:)?title>', ' ', 'gi'),
+                '</?(i|b|em|strong|sub|sup|scp|u|sc|jats:italic|jats:bold|jats:sub|jats:sup|jats:sc|mml:[a-z]+)(\s[^>]*)?>', '', 'gi'),
+            '<[^>]{1,200}>', ' ', 'g'),
+        '&amp;', '&'), '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&nbsp;', ' '),
+    '\s+', ' ', 'g')), '');
+
+-- Bare lower-case DOI (10.xxxx/...) from any DOI-bearing string: URLs, doi: prefixes, URL-encoding.
+CREATE OR REPLACE MACRO pl_doi(s) AS nullif(regexp_replace(
+    regexp_extract(lower(url_decode(trim(CAST(s AS VARCHAR)))), '(10\.\d{4,9}/[^\s"<>]+)', 1),
+    '[.,;]+$', ''), '');
+
+-- arXiv id without version: new style 2203.10131, old style astro-ph/0601001 (case of the subject class kept).
+CREATE OR REPLACE MACRO pl_arxiv_norm(s) AS coalesce(
+    nullif(regexp_extract(CAST(s AS VARCHAR), '(?:^|[^0-9.])(\d{4}\.\d{4,5})(?:v\d+)?(?:$|[^0-9])', 1), ''),
+    nullif(regexp_extract(CAST(s AS VARCHAR), '(?:^|[^a-z])([a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?', 1, 'i'), ''));
+
+-- arXiv id from strings that are known to carry one: abs/pdf URLs, OAI ids, arXiv DataCite DOIs.
+CREATE OR REPLACE MACRO pl_arxiv_from_text(s) AS CASE
+    WHEN regexp_matches(s, 'arxiv\.org/(abs|pdf|format)/', 'i')
+        THEN pl_arxiv_norm(regexp_extract(s, 'arxiv\.org/(?:abs|pdf|format)/([^?#]+)', 1, 'i'))
+    WHEN regexp_matches(s, 'oai:arxiv\.org:', 'i')
+        THEN pl_arxiv_norm(regexp_extract(s, 'oai:arxiv\.org:(.+)$', 1, 'i'))
+    WHEN regexp_matches(s, '10\.48550/arxiv\.', 'i')
+        THEN pl_arxiv_norm(regexp_extract(url_decode(s), '10\.48550/arxiv\.(.+)$', 1, 'i'))
+    WHEN regexp_matches(s, '^\s*arxiv:', 'i')
+        THEN pl_arxiv_norm(regexp_extract(s, 'arxiv:\s*(.+)$', 1, 'i'))
+    END;
+
+-- True for DOIs that are arXiv's DataCite DOIs (an arXiv id, not a publisher DOI).
+CREATE OR REPLACE MACRO pl_is_arxiv_doi(d) AS coalesce(starts_with(d, '10.48550/arxiv.'), false);
+
+-- PubMed id: the digits of a bare id or a pubmed URL.
+CREATE OR REPLACE MACRO pl_pmid(s) AS nullif(regexp_extract(CAST(s AS VARCHAR), '(?:^|/|:)\s*(\d{1,9})/?\s*$', 1), '');
+
+-- Year from a date-like string (first 4-digit run that looks like a year).
+CREATE OR REPLACE MACRO pl_year(s) AS TRY_CAST(nullif(regexp_extract(CAST(s AS VARCHAR), '(1[5-9]\d\d|20\d\d)', 1), '') AS INTEGER);
+
+-- The non-empty strings of a list.
+CREATE OR REPLACE MACRO pl_list(x) AS list_filter(x, lambda v: v IS NOT NULL AND trim(v) <> '');
+
+-- Author names from one delimited string: split on ';', ' and ', '&'; otherwise on commas between
+-- full names ("A. Smith, B. Jones"), but not inside one inverted name ("Smith, A.").
+CREATE OR REPLACE MACRO pl_split_authors(s) AS list_filter(list_transform(
+    CASE
+        WHEN regexp_matches(s, ';|\s&\s|\sand\s', 'i') THEN regexp_split_to_array(s, '\s*(;|\s&\s|\sand\s)\s*', 'i')
+        WHEN regexp_matches(trim(s), '^[^,]+,\s*([A-Z]\.?\s*-?)+$') THEN [s]
+        ELSE string_split(s, ',')
+    END, lambda a: nullif(trim(a, ' ,.;'), '')), lambda a: a IS NOT NULL);
+
+-- OpenAlex abstract_inverted_index {word: [positions]} back to text.
+CREATE OR REPLACE MACRO pl_abstract_from_inverted_index(ii) AS nullif(array_to_string(list_transform(
+    list_sort(flatten(list_transform(map_entries(json_transform(ii, '"MAP(VARCHAR, BIGINT[])"')),
+                                     lambda e: list_transform(e.value, lambda p: {'p': p, 'w': e.key})))),
+    lambda x: x.w), ' '), '');
