@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from importlib import resources
 from pathlib import Path
 
@@ -27,9 +28,32 @@ def connect(
     if temp_directory:
         Path(temp_directory).mkdir(parents=True, exist_ok=True)
         con.execute("SET temp_directory = ?", [str(temp_directory)])
+    install_functions(con)
+    return con
+
+
+def install_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """Register paperlink's UDFs and SQL macros on a connection (idempotent)."""
+    for name, function in (("pl_fix_text", _fix_text), ("pl_html_unescape", _html_unescape)):
+        try:
+            con.create_function(name, function, ["VARCHAR"], "VARCHAR", side_effects=False)
+        except duckdb.Error:
+            pass  # already registered on this connection
     for name in ("identifiers.sql", "features.sql"):
         run_sql_file(con, name)
-    return con
+
+
+def _html_unescape(value: str | None) -> str | None:
+    return None if value is None else html.unescape(value)
+
+
+def _fix_text(value: str | None) -> str | None:
+    """Repair mojibake (UTF-8 read as Latin-1/cp1252, e.g. "SjÃ¶strÃ¶m") with ftfy."""
+    if value is None:
+        return None
+    import ftfy
+
+    return ftfy.fix_encoding(value)
 
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, name: str) -> None:

@@ -137,7 +137,7 @@ def load_source(
     (counts.input, counts.loaded, counts.rejected, counts.skipped) = con.execute(
         "SELECT count(*) FILTER (WHERE NOT skip), count(*) FILTER (WHERE reason IS NULL AND NOT skip), "
         "count(*) FILTER (WHERE reason IS NOT NULL), count(*) FILTER (WHERE skip) FROM _staged"
-    ).fetchone()
+    ).fetchall()[0]
     con.execute("DROP TABLE IF EXISTS _staged")
     return counts
 
@@ -211,7 +211,7 @@ def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
     """
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = '_staged'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     verb = "INSERT INTO _staged" if exists else "CREATE TEMP TABLE _staged AS"
     con.execute(f"{verb} {sql}")
 

@@ -54,9 +54,9 @@ class _Table(SourceFormat):
     def raw_items(self, con, path):
         sql = f"SELECT row_number() OVER () AS position, to_json(t)::VARCHAR AS raw, NULL AS error FROM {self.reader.format(_sql_str(path))} t"
         try:
-            reader = con.sql(sql).fetch_record_batch(BATCH_ROWS)
+            reader = con.cursor().execute(sql).to_arrow_reader(BATCH_ROWS)
             for rb in reader:
-                yield rb.cast(RAW_SCHEMA) if hasattr(rb, "cast") else rb
+                yield rb.cast(RAW_SCHEMA)
         except Exception as exc:  # duckdb.Error: a file the reader cannot parse
             yield batch([1], [None], [f"unreadable {self.name} file: {_first_line(exc)}"])
 

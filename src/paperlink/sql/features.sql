@@ -1,0 +1,71 @@
+-- Bibliographic normal forms, written once and applied to whole tables (see model/features.py).
+-- pl_fix_text(s) is a Python UDF (ftfy) registered by paperlink.db: it repairs mojibake such as
+-- "SjÃ¶strÃ¶m"; it is only called on strings that look broken.
+
+CREATE OR REPLACE MACRO pl_repair(s) AS CASE
+    WHEN regexp_matches(s, '[ÃÂâÅÄ][\x{80}-\x{BF}€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|Ã.|â€') THEN pl_fix_text(s) ELSE s END;
+
+-- LaTeX reduced to text: $...$ math and \command{arg} keep their content, \alpha becomes alpha.
+CREATE OR REPLACE MACRO pl_delatex(s) AS regexp_replace(regexp_replace(regexp_replace(
+    regexp_replace(s, '\\(emph|textit|textbf|textrm|textsc|texttt|mathrm|mathbf|mathit|mathcal|mathbb|text|url|mbox|bf|it|em)\s*\{', '{', 'g'),
+    '\\([a-zA-Z]+)', ' \1 ', 'g'),
+    '\\.', '', 'g'),
+    '[${}^_~]', ' ', 'g');
+
+-- Accent-free, lower-case, markup-free text with hyphens and all other punctuation turned into
+-- single spaces (pl_compact then makes "half-inversion", "half inversion", "halfinversion" meet).
+CREATE OR REPLACE MACRO pl_text_norm(s) AS nullif(trim(regexp_replace(regexp_replace(
+    lower(strip_accents(nfc_normalize(pl_delatex(pl_strip_markup(pl_repair(s)))))),
+    '[-‐‑‒–—]+', ' ', 'g'),
+    '[^[:alnum:]]+', ' ', 'g')), '');
+
+-- Title normal form; the "compact" form also ignores spaces ("half inversion" = "halfinversion").
+CREATE OR REPLACE MACRO pl_title_norm(s) AS pl_text_norm(s);
+CREATE OR REPLACE MACRO pl_compact(s) AS nullif(replace(s, ' ', ''), '');
+
+-- What tells apart different works sharing a title: part/volume numbers ("part 2", "vol ii",
+-- a trailing Roman numeral) and erratum, correction, retraction or reply words.
+CREATE OR REPLACE MACRO pl_title_markers(t) AS list_sort(list_distinct(list_concat(
+    regexp_extract_all(t, '\b(?:part|vol|volume|chapter|section|no)\s+(?:\d{1,3}|[ivx]{1,5}|one|two|three)\b'),
+    regexp_extract_all(t, '\b(?:ii|iii|iv|vi|vii|viii|ix|xi|xii)$'),
+    regexp_extract_all(t, '\b(?:erratum|errata|corrigendum|correction|corrections|retraction|retracted|reply|rejoinder|addendum)\b'))));
+
+-- A name without homonym numbers and suffixes ("Jian Sun 0001", "Smith Jr.").
+CREATE OR REPLACE MACRO pl_name_core(name) AS
+    regexp_replace(trim(pl_repair(name)), '\s+(\d{4}|jr\.?|sr\.?|ii|iii|iv|et al\.?)$', '', 'i');
+
+-- Author surname from one name in any of "Family, Given" / "Given Family" / "G. Family" /
+-- "Family G. E." forms, normalised like titles.
+CREATE OR REPLACE MACRO pl_surname_of_core(v) AS nullif(replace(pl_text_norm(CASE
+    WHEN v LIKE '%,%' THEN split_part(v, ',', 1)
+    WHEN regexp_matches(v, '^\S+\s+([A-Z]\.?\s*)+$') THEN split_part(v, ' ', 1)
+    ELSE regexp_extract(v, '(\S+)\s*$', 1)
+END), ' ', ''), '');
+CREATE OR REPLACE MACRO pl_surname(name) AS pl_surname_of_core(pl_name_core(name));
+
+-- First initial of one name (the given name's first letter), lower case.
+CREATE OR REPLACE MACRO pl_initial(name) AS lower(left(strip_accents(trim(CASE
+    WHEN name LIKE '%,%' THEN split_part(name, ',', 2)
+    WHEN regexp_matches(trim(name), '^\S+\s+([A-Z]\.?\s*)+$') THEN split_part(trim(name), ' ', 2)
+    ELSE name END)), 1));
+
+-- Share of the shorter list found in the other (robust to truncated author lists).
+CREATE OR REPLACE MACRO pl_overlap(a, b) AS
+    len(list_intersect(a, b)) / nullif(least(len(list_distinct(a)), len(list_distinct(b))), 0);
+
+-- IDF-weighted Jaccard of two titles: rare shared words count more.  `shared` is the summed
+-- weight of the tokens both have, `sl`/`sr` each side's total weight.
+CREATE OR REPLACE MACRO pl_shared_weight(tl, wl, tr) AS
+    coalesce(list_sum(list_transform(tl, lambda t, i: CASE WHEN list_contains(tr, t) THEN wl[i] ELSE 0 END)), 0);
+CREATE OR REPLACE MACRO pl_weighted_jaccard(tl, wl, sl, tr, sr) AS
+    pl_shared_weight(tl, wl, tr) / nullif(sl + sr - pl_shared_weight(tl, wl, tr), 0);
+
+-- Preprint servers and repositories are not venues: a preprint's "venue" carries no signal.
+CREATE OR REPLACE MACRO pl_venue_norm(v) AS CASE
+    WHEN regexp_matches(lower(coalesce(v, '')), '(arxiv|biorxiv|medrxiv|chemrxiv|ssrn|research square|preprints|corr\b|^corr$|zenodo|figshare|osf)')
+        THEN NULL
+    ELSE pl_text_norm(v) END;
+
+-- DOIs of preprint servers: a preprint and its published version legitimately have different DOIs.
+CREATE OR REPLACE MACRO pl_is_preprint_doi(d) AS regexp_matches(coalesce(d, ''),
+    '^10\.(1101|26434|2139|21203|20944|31219|31234|31235|36227|22541|32942|48550|5281|6084)/');

@@ -1,14 +1,15 @@
 -- Identifier and text clean-up shared by every source (DuckDB macros, applied to whole tables).
 
--- Text with JATS/HTML markup and common entities removed, whitespace collapsed.
-CREATE OR REPLACE MACRO pl_strip_markup(s) AS nullif(trim(regexp_replace(
-    replace(replace(replace(replace(replace(replace(
+-- HTML/XML entities decoded (&amp; &#237; &eacute; ...) by the pl_html_unescape UDF, only where present.
+CREATE OR REPLACE MACRO pl_unescape(s) AS CASE WHEN regexp_matches(s, '&#?[a-zA-Z0-9]+;') THEN pl_html_unescape(s) ELSE s END;
+
+-- Text with JATS/HTML markup and entities removed, whitespace collapsed.
+CREATE OR REPLACE MACRO pl_strip_markup(s) AS nullif(trim(regexp_replace(pl_unescape(
+    regexp_replace(
         regexp_replace(
-            regexp_replace(
-                regexp_replace(s, '<(jats:)?title>\s*abstract\s*</(jats:)?title>', ' ', 'gi'),
-                '</?(i|b|em|strong|sub|sup|scp|u|sc|jats:italic|jats:bold|jats:sub|jats:sup|jats:sc|mml:[a-z]+)(\s[^>]*)?>', '', 'gi'),
-            '<[^>]{1,200}>', ' ', 'g'),
-        '&amp;', '&'), '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&nbsp;', ' '),
+            regexp_replace(s, '<(jats:)?title>\s*abstract\s*</(jats:)?title>', ' ', 'gi'),
+            '</?(i|b|em|strong|sub|sup|scp|u|sc|jats:italic|jats:bold|jats:sub|jats:sup|jats:sc|mml:[a-z]+)(\s[^>]*)?>', '', 'gi'),
+        '<[^>]{1,200}>', ' ', 'g')),
     '\s+', ' ', 'g')), '');
 
 -- Bare lower-case DOI (10.xxxx/...) from any DOI-bearing string: URLs, doi: prefixes, URL-encoding.
@@ -47,12 +48,12 @@ CREATE OR REPLACE MACRO pl_list(x) AS list_filter(x, lambda v: v IS NOT NULL AND
 
 -- Author names from one delimited string: split on ';', ' and ', '&'; otherwise on commas between
 -- full names ("A. Smith, B. Jones"), but not inside one inverted name ("Smith, A.").
-CREATE OR REPLACE MACRO pl_split_authors(s) AS list_filter(list_transform(
-    CASE
+CREATE OR REPLACE MACRO pl_split_authors(raw) AS list_filter(list_transform(
+    (SELECT CASE
         WHEN regexp_matches(s, ';|\s&\s|\sand\s', 'i') THEN regexp_split_to_array(s, '\s*(;|\s&\s|\sand\s)\s*', 'i')
         WHEN regexp_matches(trim(s), '^[^,]+,\s*([A-Z]\.?\s*-?)+$') THEN [s]
         ELSE string_split(s, ',')
-    END, lambda a: nullif(trim(a, ' ,.;'), '')), lambda a: a IS NOT NULL);
+    END FROM (SELECT pl_unescape(raw) AS s)), lambda a: nullif(trim(a, ' ,.;'), '')), lambda a: a IS NOT NULL);
 
 -- OpenAlex abstract_inverted_index {word: [positions]} back to text.
 CREATE OR REPLACE MACRO pl_abstract_from_inverted_index(ii) AS nullif(array_to_string(list_transform(

@@ -1,0 +1,46 @@
+"""Clusters from scored pairs.
+
+Connected components at the threshold chain unrelated works together through one bad link
+when a source has many look-alike records.  Where sources are known to be duplicate-free
+(``linkage.duplicate_free_sources``), Splink's single-best-link clustering is used instead: a
+record links to at most one record of each duplicate-free source (its best match), so one
+wrong edge cannot pull a second record of that source into the cluster.
+
+Cluster ids are deterministic: the smallest ``record_id`` in the cluster.
+"""
+
+from __future__ import annotations
+
+import duckdb
+from splink import Linker
+
+
+def cluster_predictions(
+    linker: Linker,
+    con: duckdb.DuckDBPyConnection,
+    threshold: float,
+    duplicate_free_sources: list[str],
+    predictions: str = "predictions",
+    target: str = "clusters",
+) -> int:
+    """Create ``target`` (record_id, source, source_id, cluster_id, cluster_size); returns #clusters."""
+    sdf = linker.table_management.register_table_predict(linker._db_api.register(predictions))
+    if duplicate_free_sources:
+        clustered = linker.clustering.cluster_using_single_best_links(
+            sdf, duplicate_free_datasets=duplicate_free_sources, threshold_match_probability=threshold
+        )
+    else:
+        clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            sdf, threshold_match_probability=threshold
+        )
+    con.execute(f"""
+        CREATE OR REPLACE TABLE {target} AS
+        WITH c AS (
+            SELECT r.record_id, r.source, r.source_id,
+                   min(r.record_id) OVER (PARTITION BY coalesce(s.cluster_id, r.record_id)) AS cluster_id
+            FROM records r LEFT JOIN {clustered.physical_name} s ON s.unique_id = r.record_id
+        )
+        SELECT *, count(*) OVER (PARTITION BY cluster_id) AS cluster_size FROM c
+        ORDER BY cluster_id, record_id
+    """)
+    return con.execute(f"SELECT count(DISTINCT cluster_id) FROM {target}").fetchall()[0][0]

@@ -1,0 +1,79 @@
+"""The comparison table: one row of bibliographic features per canonical record (DuckDB SQL).
+
+Token weights are corpus IDF, so a shared rare word ("halfinversion") counts more than a
+shared common one ("learning").  Blocking keys are derived here too: ``title_keys`` holds the
+pairs among each title's five rarest words plus its rarest word, so two records meet when they
+share two rare title words whatever the word order, truncation or typos elsewhere; keys shared
+by more than ``MAX_TITLE_KEY_BLOCK`` records are dropped so no block explodes.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+RARE_TOKENS_PER_TITLE = 5
+MAX_TITLE_KEY_BLOCK = 100
+# Exact-title blocking is skipped for titles shared by more records than this ("Introduction").
+MAX_EXACT_TITLE_BLOCK = 100
+
+FEATURE_COLUMNS = [
+    "unique_id", "source_dataset", "title_norm", "title_compact", "title_tokens", "title_weights",
+    "title_wsum", "title_markers", "title_freq", "title_keys", "author_surnames",
+    "first_author_surname", "author_keys", "year", "venue_norm", "doi", "arxiv_id", "pmid",
+    "is_preprint", "abstract_tokens",
+]
+
+
+def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", target: str = "features") -> int:
+    """Create ``target`` from canonical records in ``source``; returns its row count."""
+    n_records = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
+    con.execute(f"""
+    CREATE OR REPLACE TABLE {target} AS
+    WITH base AS (
+        SELECT record_id AS unique_id, source AS source_dataset,
+            pl_title_norm(title) AS title_norm,
+            list_filter(list_transform(authors, lambda a: pl_name_core(a)),
+                        lambda a: a <> '' AND NOT regexp_matches(a, '^(\?+|-+|n/?a|none|null|unknown|anonymous|et al\.?)$', 'i')) AS names,
+            year, pl_venue_norm(venue) AS venue_norm, doi, arxiv_id, pmid,
+            (coalesce(work_type, '') IN ('preprint', 'posted-content', 'posted_content')
+                OR pl_is_preprint_doi(doi) OR (doi IS NULL AND arxiv_id IS NOT NULL)) AS is_preprint,
+            list_distinct(string_split(left(pl_text_norm(abstract), 2000), ' ')) AS abstract_tokens
+        FROM {source}
+    ),
+    tokens AS (
+        SELECT unique_id, unnest(list_distinct(string_split(title_norm, ' '))) AS token FROM base
+    ),
+    df AS (SELECT token, count(*) AS df FROM tokens GROUP BY token),
+    weighted AS (
+        SELECT t.unique_id,
+            list(t.token ORDER BY t.token) AS title_tokens,
+            list(ln(1 + {max(n_records, 1)} / df.df) ORDER BY t.token) AS title_weights,
+            sum(ln(1 + {max(n_records, 1)} / df.df)) AS title_wsum,
+            list(t.token ORDER BY df.df, t.token)[1:{RARE_TOKENS_PER_TITLE}] AS rare
+        FROM tokens t JOIN df USING (token) GROUP BY t.unique_id
+    ),
+    keyed AS (
+        SELECT unique_id, unnest(list_distinct(list_append(flatten(list_transform(rare, lambda a, i:
+                   list_transform(rare[i + 1:], lambda c: least(a, c) || ' ' || greatest(a, c)))), rare[1]))) AS key
+        FROM weighted
+    ),
+    title_keys AS (
+        SELECT unique_id, list(key ORDER BY key) AS title_keys
+        FROM keyed JOIN (SELECT key FROM keyed GROUP BY key HAVING count(*) <= {MAX_TITLE_KEY_BLOCK}) USING (key)
+        GROUP BY unique_id
+    )
+    SELECT b.unique_id, b.source_dataset, b.title_norm,
+        pl_compact(b.title_norm) AS title_compact,
+        w.title_tokens, w.title_weights, w.title_wsum,
+        pl_title_markers(b.title_norm) AS title_markers,
+        count(*) OVER (PARTITION BY pl_compact(b.title_norm)) AS title_freq,
+        k.title_keys,
+        nullif(list_distinct(list_filter(list_transform(b.names, lambda a: pl_surname_of_core(a)), lambda s: s IS NOT NULL)), []) AS author_surnames,
+        pl_surname_of_core(b.names[1]) AS first_author_surname,
+        nullif(list_distinct(list_filter(list_transform(b.names, lambda a: pl_surname_of_core(a) || ' ' || pl_initial(a)), lambda s: s IS NOT NULL)), []) AS author_keys,
+        b.year, b.venue_norm, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
+        nullif(list_filter(b.abstract_tokens, lambda t: t <> ''), []) AS abstract_tokens
+    FROM base b LEFT JOIN weighted w USING (unique_id) LEFT JOIN title_keys k USING (unique_id)
+    ORDER BY b.unique_id
+    """)
+    return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]

@@ -1,0 +1,106 @@
+"""Fellegi–Sunter model with Splink: settings, zero-label training, scoring of candidate pairs."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from splink import DuckDBAPI, Linker
+
+DEFAULT_SETTINGS = Path(__file__).resolve().parents[3] / "linkage_config" / "splink_settings.json"
+
+
+@dataclass
+class TrainingConfig:
+    """How the model is trained without labels (``[linkage.training]`` in job.toml)."""
+
+    # Rules whose pairs are almost surely matches, and the share of all matches they are
+    # assumed to find: together they set the prior probability that two records match.
+    deterministic_rules: list[str] = field(default_factory=lambda: [
+        "l.doi = r.doi",
+        "l.arxiv_id = r.arxiv_id",
+        "l.title_compact = r.title_compact AND l.first_author_surname = r.first_author_surname",
+    ])
+    recall: float = 0.8
+    u_max_pairs: float = 1e6
+    # Each EM session estimates m for the comparisons its blocking rule does not use; together
+    # they train every comparison.  Author blocks train the title; title blocks train the rest.
+    em_blocking_rules: list[str] = field(default_factory=lambda: [
+        "l.first_author_surname = r.first_author_surname",
+        "l.title_compact = r.title_compact",
+    ])
+    em_max_pairs: float = 2e6
+    # Fewer EM pairs than this: the input is too small for stable estimates, the shipped
+    # default model's m values are used as they are.
+    min_em_pairs: int = 2000
+
+
+def load_settings(path: str | Path | None) -> dict:
+    path = Path(path) if path else DEFAULT_SETTINGS
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"linkage.settings: file not found: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"linkage.settings: {path} is not valid JSON ({exc})") from None
+    for key in ("comparisons", "blocking_rules_to_generate_predictions"):
+        if not isinstance(settings.get(key), list) or not settings[key]:
+            raise ValueError(f"linkage.settings: {path}: key {key!r} must be a non-empty list")
+    return settings
+
+
+def make_linker(con: duckdb.DuckDBPyConnection, settings: dict | str | Path, table: str = "features") -> Linker:
+    db_api = DuckDBAPI(con)
+    sdf = db_api.register(table)
+    if isinstance(settings, dict):
+        settings = dict(settings)
+        settings.setdefault("linker_uid", "paperlink")
+    return Linker(sdf, settings, log_level=logging.WARNING)
+
+
+def count_pairs(con: duckdb.DuckDBPyConnection, rule: str, table: str = "features") -> int:
+    """Pairs a blocking rule (SQL over l./r.) produces in a dedupe of ``table``."""
+    return con.execute(
+        f"SELECT count(*) FROM {table} l JOIN {table} r ON l.unique_id < r.unique_id AND ({rule})"
+    ).fetchall()[0][0]
+
+
+def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig, seed: int,
+          fallback_model: dict | None = None) -> dict:
+    """Estimate λ, u and m without labels.  Returns a summary of what was estimated."""
+    summary: dict = {"em_sessions": []}
+    linker.training.estimate_probability_two_random_records_match(
+        config.deterministic_rules, recall=config.recall
+    )
+    summary["probability_two_random_records_match"] = linker._settings_obj._probability_two_random_records_match
+    linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=seed)
+    em_pairs = {rule: count_pairs(con, rule) for rule in config.em_blocking_rules}
+    summary["em_pairs"] = em_pairs
+    if fallback_model is not None and min(em_pairs.values()) < config.min_em_pairs:
+        apply_m_probabilities(linker, fallback_model)
+        summary["m_source"] = "default model (input too small for EM)"
+        return summary
+    for rule in config.em_blocking_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, record_sample_proportion=1.0, max_pairs=config.em_max_pairs
+        )
+        summary["em_sessions"].append(rule)
+    summary["m_source"] = "EM"
+    return summary
+
+
+def apply_m_probabilities(linker: Linker, model: dict) -> None:
+    """Copy m probabilities level by level from a saved model with the same comparisons."""
+    saved = {c["output_column_name"]: c["comparison_levels"] for c in model["comparisons"]}
+    for comparison in linker._settings_obj.comparisons:
+        levels = saved.get(comparison.output_column_name)
+        if not levels:
+            continue
+        by_label = {lv.get("label_for_charts"): lv for lv in levels}
+        for level in comparison.comparison_levels:
+            src = by_label.get(level.label_for_charts)
+            if src and "m_probability" in src and not level.is_null_level:
+                level.m_probability = src["m_probability"]
