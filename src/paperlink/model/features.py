@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 
 RARE_TOKENS_PER_TITLE = 5
-MAX_TITLE_KEY_BLOCK = 100
+MAX_TITLE_KEY_BLOCK = 1000
 # Exact-title blocking is skipped for titles shared by more records than this ("Introduction").
 MAX_EXACT_TITLE_BLOCK = 100
 

@@ -46,17 +46,14 @@ CREATE OR REPLACE MACRO pl_year(s) AS TRY_CAST(nullif(regexp_extract(CAST(s AS V
 -- The non-empty strings of a list.
 CREATE OR REPLACE MACRO pl_list(x) AS list_filter(x, lambda v: v IS NOT NULL AND trim(v) <> '');
 
--- Author names from one delimited string: split on ';', ' and ', '&'; otherwise on commas between
--- full names ("A. Smith, B. Jones"), but not inside one inverted name ("Smith, A.").
+-- Author names from one delimited string: split on ';', ' and ', '&' and on commas between
+-- names ("A. Smith, B. Jones", "Aha, D., Kibler, D."), but not inside one inverted name ("Smith, A.").
+CREATE OR REPLACE MACRO pl_split_author_piece(p) AS CASE
+    WHEN regexp_matches(trim(p), '^[^,]+,\s*([A-Z]\.?\s*-?)+$') THEN [p]
+    ELSE string_split(p, ',') END;
 CREATE OR REPLACE MACRO pl_split_authors(raw) AS list_filter(list_transform(
-    (SELECT CASE
-        WHEN regexp_matches(s, ';|\s&\s|\sand\s', 'i') THEN regexp_split_to_array(s, '\s*(;|\s&\s|\sand\s)\s*', 'i')
-        WHEN regexp_matches(trim(s), '^[^,]+,\s*([A-Z]\.?\s*-?)+$') THEN [s]
-        ELSE string_split(s, ',')
-    END FROM (SELECT pl_unescape(raw) AS s)), lambda a: nullif(trim(a, ' ,.;'), '')), lambda a: a IS NOT NULL);
-
--- OpenAlex abstract_inverted_index {word: [positions]} back to text.
-CREATE OR REPLACE MACRO pl_abstract_from_inverted_index(ii) AS nullif(array_to_string(list_transform(
-    list_sort(flatten(list_transform(map_entries(json_transform(ii, '"MAP(VARCHAR, BIGINT[])"')),
-                                     lambda e: list_transform(e.value, lambda p: {'p': p, 'w': e.key})))),
-    lambda x: x.w), ' '), '');
+    flatten(list_transform(
+        regexp_split_to_array(regexp_replace(pl_unescape(raw), '(\b[A-Z]\.)\s*,\s+(\S)', '\1;\2', 'g'),
+                              '\s*(;|&|\sand\s)\s*', 'i'),
+        lambda p: pl_split_author_piece(p))),
+    lambda a: nullif(trim(regexp_replace(a, '^\s*(and|&)\s+', '', 'i'), ' ,.;&'), '')), lambda a: a IS NOT NULL);

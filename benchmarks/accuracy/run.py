@@ -1,0 +1,69 @@
+"""Zero-label accuracy on the labelled benchmarks in ../shared/benchmarks, end to end.
+
+    python benchmarks/accuracy/run.py [--json]
+
+Each dataset has a job file here that maps columns with the csv loader and otherwise uses the
+default linkage_config/splink_settings.json.  Gold pairs are derived from ../shared at run
+time (never copied into the project) and scored over all pairs of the run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from paperlink.evaluate import evaluate_run
+from paperlink.pipeline import LinkageJob
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parents[2] / "shared" / "benchmarks"
+
+DATASETS = {
+    # name: (job file, scope, SQL writing gold with columns record_id_l,record_id_r or record_id,entity_id)
+    "dblp_acm": ("dblp_acm.toml", "cross_source",
+                 "SELECT 'dblp:' || idDBLP AS record_id_l, 'acm:' || idACM AS record_id_r "
+                 f"FROM read_csv('{SHARED}/dblp_acm/DBLP-ACM_perfectMapping.csv', all_varchar = true)"),
+    "cora": ("cora.toml", "all",
+             "SELECT 'cora:' || id AS record_id, label AS entity_id "
+             f"FROM read_csv('{SHARED}/cora/cora.csv', all_varchar = true)"),
+}
+
+
+def run_dataset(name: str, workdir: Path) -> dict:
+    job_file, scope, gold_sql = DATASETS[name]
+    gold = workdir / f"{name}_gold.csv"
+    duckdb.connect().execute(f"COPY ({gold_sql}) TO '{gold}' (HEADER)")
+    job = LinkageJob.from_config(HERE / job_file)
+    start = time.perf_counter()
+    job.run()
+    seconds = time.perf_counter() - start
+    result = evaluate_run(job.con, gold, job._settings(), job.config.linkage.threshold, scope=scope)
+    job.close()
+    return {"dataset": name, "seconds": round(seconds, 1), **{k: result[k] for k in (
+        "precision", "recall", "f1", "pair_completeness", "candidate_pairs")},
+        "best_pairwise_f1": result["pairs_best"]["f1"], "best_pairwise_threshold": result["pairs_best"]["threshold"]}
+
+
+def main() -> None:
+    if not SHARED.exists():
+        sys.exit(f"benchmarks not found: {SHARED} (../shared is needed beside the project)")
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [run_dataset(name, Path(tmp)) for name in DATASETS]
+    if "--json" in sys.argv:
+        print(json.dumps(rows, indent=2))
+        return
+    cols = ["dataset", "precision", "recall", "f1", "pair_completeness", "candidate_pairs",
+            "best_pairwise_f1", "best_pairwise_threshold", "seconds"]
+    print("| " + " | ".join(cols) + " |")
+    print("|" + "---|" * len(cols))
+    for r in rows:
+        print("| " + " | ".join(str(r[c]) for c in cols) + " |")
+
+
+if __name__ == "__main__":
+    main()

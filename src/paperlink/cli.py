@@ -1,0 +1,186 @@
+"""paperlink's command line: a thin shell over :class:`paperlink.pipeline.LinkageJob`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from paperlink.config import DEFAULT_JOB
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Link scholarly publication records from many sources into works.")
+console = Console(stderr=True)
+state = {"debug": False}
+
+ConfigOpt = typer.Option(DEFAULT_JOB, "--config", "-c", help="job file (job.toml)")
+OutOpt = typer.Option(None, "--out", "-o", help="output directory (default: [output] dir of the job)")
+
+
+@app.callback()
+def main(debug: bool = typer.Option(False, "--debug", help="show tracebacks on errors")) -> None:
+    state["debug"] = debug
+
+
+def _fail(exc: Exception) -> None:
+    if state["debug"]:
+        raise exc
+    console.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(code=2)
+
+
+def _job(config: Path, out: Optional[Path]):
+    from paperlink.pipeline import LinkageJob
+
+    return LinkageJob.from_config(config, out)
+
+
+def _run_steps(config: Path, out: Optional[Path], steps: list[str]) -> None:
+    try:
+        job = _job(config, out)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                      console=console) as progress:
+            overall = progress.add_task("paperlink", total=len(steps))
+            files: dict[str, int] = {}
+
+            def on_file(source, path, n):
+                key = f"{source}:{path}"
+                if key not in files:
+                    files[key] = progress.add_task(f"  load {source}: {Path(path).name}", total=None)
+                progress.update(files[key], completed=n, description=f"  load {source}: {Path(path).name} ({n:,} items)")
+
+            for step in steps:
+                progress.update(overall, description=f"[bold]{step}")
+                if step == "load":
+                    job.load(on_file)
+                else:
+                    getattr(job, step)()
+                progress.advance(overall)
+        _summary(job)
+    except Exception as exc:  # every user error: one line, non-zero exit
+        _fail(exc)
+
+
+def _summary(job) -> None:
+    report = job.report
+    if "sources" in report:
+        table = Table(title="records per source")
+        for col in ("source", "files", "input", "loaded", "rejected", "skipped"):
+            table.add_column(col, justify="right" if col != "source" else "left")
+        for name, c in report["sources"].items():
+            table.add_row(name, *(f"{c[k]:,}" for k in ("files", "input", "loaded", "rejected", "skipped")))
+        console.print(table)
+    steps = Table(title="steps")
+    steps.add_column("step")
+    steps.add_column("seconds", justify="right")
+    for step, seconds in job.timings.items():
+        steps.add_row(step, f"{seconds:.2f}")
+    console.print(steps)
+    if "clusters" in report:
+        console.print(f"{report['clusters']:,} clusters; outputs in [bold]{job.out_dir}[/bold]")
+
+
+@app.command()
+def load(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
+    """Load the job's sources into DuckDB (records, rejected_records, raw_<source>)."""
+    _run_steps(config, out, ["load"])
+
+
+@app.command()
+def train(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
+    """Build features and train the model without labels; writes model.json."""
+    _run_steps(config, out, ["train"])
+
+
+@app.command()
+def predict(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
+    """Score candidate pairs with the trained model."""
+    _run_steps(config, out, ["predict"])
+
+
+@app.command()
+def cluster(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
+    """Cluster scored pairs into works at the job's threshold."""
+    _run_steps(config, out, ["cluster"])
+
+
+@app.command()
+def export(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
+    """Write clusters.parquet, works.parquet, pairs.parquet and run_report.json."""
+    _run_steps(config, out, ["export"])
+
+
+@app.command()
+def run(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
+    """The whole job: load -> train -> predict -> cluster -> export."""
+    from paperlink.pipeline import STEPS
+
+    _run_steps(config, out, list(STEPS))
+
+
+@app.command()
+def evaluate(
+    gold: Path = typer.Option(..., "--gold", "-g", help="CSV of record_id_l,record_id_r pairs or record_id,entity_id labels"),
+    config: Path = ConfigOpt,
+    out: Optional[Path] = OutOpt,
+    scope: str = typer.Option("all", help="all (deduplication) or cross_source (record linkage)"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Score a finished run against ground truth (precision, recall, F1, blocking)."""
+    try:
+        from paperlink.evaluate import evaluate_run
+
+        job = _job(config, out)
+        result = evaluate_run(job.con, gold, job._settings(), job.config.linkage.threshold, scope=scope)
+    except Exception as exc:
+        _fail(exc)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(result, default=str) + "\n")
+        return
+    table = Table(title=f"accuracy ({scope})")
+    for col in ("", "precision", "recall", "f1", "threshold"):
+        table.add_column(col)
+    table.add_row("clusters", *(f"{result[k]:.4f}" for k in ("precision", "recall", "f1")), f"{job.config.linkage.threshold}")
+    for name in ("pairs_at_threshold", "pairs_best"):
+        r = result[name]
+        table.add_row(name.replace("_", " "), *(f"{r[k]:.4f}" for k in ("precision", "recall", "f1")), f"{r['threshold']}")
+    Console().print(table)
+    Console().print(f"pair completeness {result['pair_completeness']:.4f}; candidate pairs {result['candidate_pairs']:,}")
+    for kind in ("false_positives", "false_negatives"):
+        ex = Table(title=kind.replace("_", " "))
+        for col in ("weight", "left", "right"):
+            ex.add_column(col)
+        for e in result[kind]:
+            w = "" if e["match_weight"] is None else f"{e['match_weight']:.1f}"
+            ex.add_row(w, f"{e['record_id_l']}\n{e['title_l']} ({e['year_l']})", f"{e['record_id_r']}\n{e['title_r']} ({e['year_r']})")
+        Console().print(ex)
+
+
+@app.command()
+def synth(
+    works: int = typer.Option(..., "--works", help="number of works to generate"),
+    out: Path = typer.Option(..., "--out", help="directory for the corpus, gold.csv and job.toml"),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Write a synthetic multi-source corpus with ground truth and a ready job.toml."""
+    try:
+        from paperlink.synth import generate
+
+        counts = generate(works, out, seed=seed)
+    except Exception as exc:
+        _fail(exc)
+        return
+    console.print(counts)
+    console.print(f"run it with: paperlink run --config {out / 'job.toml'}")
+
+
+if __name__ == "__main__":
+    app()
