@@ -54,7 +54,7 @@ class _Table(SourceFormat):
     def raw_items(self, con, path):
         sql = f"SELECT row_number() OVER () AS position, to_json(t)::VARCHAR AS raw, NULL AS error FROM {self.reader.format(_sql_str(path))} t"
         try:
-            reader = con.cursor().execute(sql).to_arrow_reader(BATCH_ROWS)
+            reader = con.cursor().sql(sql).to_arrow_reader(BATCH_ROWS)
             for rb in reader:
                 yield rb.cast(RAW_SCHEMA)
         except Exception as exc:  # duckdb.Error: a file the reader cannot parse

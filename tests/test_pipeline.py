@@ -1,0 +1,164 @@
+"""The real pipeline end to end on small data: load -> train -> predict -> cluster -> export."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from paperlink.config import ConfigError, load_job
+from paperlink.pipeline import LinkageJob
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="../shared (fixtures, benchmarks) not present")
+
+# A few hand-written works, each in two sources with typical variation, plus hard negatives.
+WORKS = [
+    # (entity, title, authors, year, venue)
+    ("w1", "Half-Inverse Gradients for Physical Deep Learning", "Nils Thuerey; Philipp Holl; Patrick Schnell", 2022, "ICLR"),
+    ("w2", "Deep Residual Learning for Image Recognition", "Kaiming He; Xiangyu Zhang; Shaoqing Ren; Jian Sun", 2016, "CVPR"),
+    ("w3", "Attention Is All You Need", "Ashish Vaswani; Noam Shazeer; Niki Parmar; Illia Polosukhin", 2017, "NeurIPS"),
+    ("w4", "Query Optimization for Distributed Databases: Part I", "Maria Rossi; Jan Novak", 2001, "VLDB Journal"),
+    ("w5", "Query Optimization for Distributed Databases: Part II", "Maria Rossi; Jan Novak", 2001, "VLDB Journal"),
+    ("w6", "Mining Frequent Patterns without Candidate Generation", "Jiawei Han; Jian Pei; Yiwen Yin", 2000, "SIGMOD"),
+    ("w7", "Erratum: Mining Frequent Patterns without Candidate Generation", "Jiawei Han; Jian Pei; Yiwen Yin", 2000, "SIGMOD"),
+    ("w8", "Bigtable: A Distributed Storage System for Structured Data", "Fay Chang; Jeffrey Dean; Sanjay Ghemawat", 2006, "OSDI"),
+]
+VARIANTS = {  # how the second source garbles each work
+    "w1": ("half-inverse gradients for physical deep learning", "N. Thuerey; P. Holl; P. Schnell", 2022),
+    "w2": ("DEEP RESIDUAL LEARNING FOR IMAGE RECOGNITION", "K. He; X. Zhang; S. Ren", 2015),
+    "w3": ("Attention is all you need", "A. Vaswani; N. Shazeer; I. Polosukhin", 2017),
+    "w4": ("Query optimization for distributed databases, part I", "M. Rossi; J. Novak", 2001),
+    "w5": ("Query optimization for distributed databases, part II", "M. Rossi; J. Novak", 2001),
+    "w6": ("Mining frequent patterns without candidate generation", "J. Han; J. Pei; Y. Yin", 2000),
+    "w8": ("Bigtable: a distributed storage system for structured data", "F. Chang; J. Dean; S. Ghemawat", 2006),
+}
+
+
+def write_job(tmp: Path) -> tuple[Path, dict[str, str]]:
+    truth: dict[str, str] = {}
+    for name in ("alpha", "beta"):
+        with open(tmp / f"{name}.csv", "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id", "title", "authors", "year", "venue"])
+            for i, (entity, title, authors, year, venue) in enumerate(WORKS):
+                if name == "beta":
+                    if entity not in VARIANTS:
+                        continue
+                    title, authors, year = VARIANTS[entity]
+                w.writerow([f"{name[0]}{i}", title, authors, year, venue])
+                truth[f"{name}:{name[0]}{i}"] = entity
+    (tmp / "job.toml").write_text(f"""
+[database]
+path = "db/paperlink.duckdb"
+[output]
+dir = "out"
+[linkage]
+threshold = 0.9
+[[sources]]
+name = "alpha"
+format = "csv"
+paths = ["alpha.csv"]
+columns = {{ source_id = "id", title = "title", authors = "authors", year = "year", venue = "venue" }}
+[[sources]]
+name = "beta"
+format = "csv"
+paths = ["beta.csv"]
+columns = {{ source_id = "id", title = "title", authors = "authors", year = "year", venue = "venue" }}
+""")
+    return tmp / "job.toml", truth
+
+
+def clusters_of(out: Path) -> dict[str, str]:
+    rows = duckdb.sql(f"SELECT record_id, cluster_id FROM '{out}/clusters.parquet'").fetchall()
+    return dict(rows)
+
+
+def test_small_run_links_variants_and_keeps_hard_negatives_apart(tmp_path):
+    job_file, truth = write_job(tmp_path)
+    job = LinkageJob.from_config(job_file)
+    report = job.run()
+    job.close()
+    out = tmp_path / "out"
+    for name in ("clusters.parquet", "works.parquet", "pairs.parquet", "model.json", "run_report.json"):
+        assert (out / name).exists(), name
+    clusters = clusters_of(out)
+    assert set(clusters) == set(truth)  # every loaded record in exactly one cluster
+    by_entity: dict[str, set[str]] = {}
+    for rid, entity in truth.items():
+        by_entity.setdefault(entity, set()).add(clusters[rid])
+    for entity, cids in by_entity.items():
+        assert len(cids) == 1, f"{entity} split over {cids}"
+    assert by_entity["w4"] != by_entity["w5"], "Part I and Part II merged"
+    assert by_entity["w6"] != by_entity["w7"], "paper and its erratum merged"
+    assert report["records"]["alpha"]["loaded"] == report["records"]["alpha"]["clustered"] == len(WORKS)
+    works = duckdb.sql(f"SELECT n_records, sources FROM '{out}/works.parquet' WHERE n_records = 2").fetchall()
+    assert len(works) == len(VARIANTS)
+
+
+def test_rerun_gives_identical_clusters_and_weights(tmp_path):
+    job_file, _ = write_job(tmp_path)
+    results = []
+    for _ in range(2):
+        job = LinkageJob.from_config(job_file)
+        job.run()
+        job.close()
+        model = json.loads((tmp_path / "out" / "model.json").read_text())
+        weights = [(lv.get("m_probability"), lv.get("u_probability"))
+                   for c in model["comparisons"] for lv in c["comparison_levels"]]
+        results.append((clusters_of(tmp_path / "out"), weights))
+    assert results[0] == results[1]
+
+
+def test_config_errors_name_the_key(tmp_path):
+    bad = tmp_path / "job.toml"
+    bad.write_text('[linkage]\nthreshhold = 0.9\n[[sources]]\nname = "a"\npaths = ["x.csv"]\n')
+    with pytest.raises(ConfigError, match="linkage.threshhold"):
+        load_job(bad)
+    bad.write_text('[[sources]]\nname = "a; DROP TABLE records"\npaths = ["x.csv"]\n')
+    with pytest.raises(ConfigError, match="sources\\[0\\].name"):
+        load_job(bad)
+
+
+@needs_shared
+def test_dblp_acm_sample_links_with_high_accuracy(tmp_path):
+    """A 600-record slice of DBLP-ACM through the real pipeline and `evaluate`."""
+    from paperlink.evaluate import evaluate_run
+
+    bench = SHARED / "benchmarks" / "dblp_acm"
+    con = duckdb.connect()
+    gold = con.execute(f"SELECT idDBLP, idACM FROM read_csv('{bench}/DBLP-ACM_perfectMapping.csv', all_varchar=true) "
+                       "ORDER BY idDBLP LIMIT 300").fetchall()
+    for name, col, ids in (("dblp", 0, [g[0] for g in gold]), ("acm", 1, [g[1] for g in gold])):
+        src = "DBLP2.csv" if name == "dblp" else "ACM.csv"
+        con.execute(f"COPY (SELECT * FROM read_csv('{bench}/{src}', all_varchar=true) WHERE id IN (SELECT unnest(?))) "
+                    f"TO '{tmp_path}/{name}.csv' (HEADER)", [ids])
+    with open(tmp_path / "gold.csv", "w") as fh:
+        fh.write("record_id_l,record_id_r\n" + "".join(f"dblp:{a},acm:{b}\n" for a, b in gold))
+    cols = '{ source_id = "id", title = "title", authors = "authors", venue = "venue", year = "year" }'
+    (tmp_path / "job.toml").write_text(f"""
+[database]
+path = "paperlink.duckdb"
+[linkage]
+link_type = "link_only"
+duplicate_free_sources = ["dblp", "acm"]
+[[sources]]
+name = "dblp"
+format = "csv"
+paths = ["dblp.csv"]
+columns = {cols}
+[[sources]]
+name = "acm"
+format = "csv"
+paths = ["acm.csv"]
+columns = {cols}
+""")
+    job = LinkageJob.from_config(tmp_path / "job.toml")
+    job.run()
+    result = evaluate_run(job.con, tmp_path / "gold.csv", job._settings(), 0.9, scope="cross_source")
+    job.close()
+    assert result["pair_completeness"] >= 0.99
+    assert result["f1"] >= 0.95, result
