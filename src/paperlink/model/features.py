@@ -33,7 +33,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
         SELECT record_id AS unique_id, source AS source_dataset,
             pl_title_norm(title) AS title_norm,
             list_filter(list_transform(authors, lambda a: pl_name_core(a)),
-                        lambda a: a <> '' AND NOT regexp_matches(a, '^([?]+|-+|n/?a|none|null|unknown|anonymous|et al\.?)$', 'i')) AS names,
+                        lambda a: a <> '' AND NOT regexp_matches(a, '^([?]+|-+|n/?a|none|null|unknown|anonymous|et al[.]?)$', 'i')) AS names,
             year, pl_venue_norm(venue) AS venue_norm, doi, arxiv_id, pmid,
             (coalesce(work_type, '') IN ('preprint', 'posted-content', 'posted_content')
                 OR pl_is_preprint_doi(doi) OR (doi IS NULL AND arxiv_id IS NOT NULL)) AS is_preprint,
