@@ -19,7 +19,7 @@ MAX_EXACT_TITLE_BLOCK = 100
 FEATURE_COLUMNS = [
     "unique_id", "source_dataset", "title_norm", "title_compact", "title_tokens", "title_weights",
     "title_wsum", "title_markers", "title_freq", "title_keys", "author_surnames",
-    "first_author_surname", "author_keys", "year", "venue_norm", "doi", "arxiv_id", "pmid",
+    "first_author_surname", "author_keys", "year", "venue_norm", "venue_keys", "doi", "arxiv_id", "pmid",
     "is_preprint", "abstract_tokens",
 ]
 
@@ -34,7 +34,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
             pl_title_norm(title) AS title_norm,
             list_filter(list_transform(authors, lambda a: pl_name_core(a)),
                         lambda a: a <> '' AND NOT regexp_matches(a, '^([?]+|-+|n/?a|none|null|unknown|anonymous|et al[.]?)$', 'i')) AS names,
-            year, pl_venue_norm(venue) AS venue_norm, doi, arxiv_id, pmid,
+            year, pl_venue_norm(venue) AS venue_norm, list_filter(pl_venue_keys(venue), lambda k: k IS NOT NULL) AS venue_keys, doi, arxiv_id, pmid,
             (coalesce(work_type, '') IN ('preprint', 'posted-content', 'posted_content')
                 OR pl_is_preprint_doi(doi) OR (doi IS NULL AND arxiv_id IS NOT NULL)) AS is_preprint,
             list_distinct(string_split(left(pl_text_norm(abstract), 2000), ' ')) AS abstract_tokens
@@ -71,7 +71,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
         nullif(list_distinct(list_filter(list_transform(b.names, lambda a: pl_surname_of_core(a)), lambda s: s IS NOT NULL)), []) AS author_surnames,
         pl_surname_of_core(b.names[1]) AS first_author_surname,
         nullif(list_distinct(list_filter(list_transform(b.names, lambda a: pl_surname_of_core(a) || ' ' || pl_initial(a)), lambda s: s IS NOT NULL)), []) AS author_keys,
-        b.year, b.venue_norm, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
+        b.year, b.venue_norm, nullif(b.venue_keys, []) AS venue_keys, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
         nullif(list_filter(b.abstract_tokens, lambda t: t <> ''), []) AS abstract_tokens
     FROM base b LEFT JOIN weighted w USING (unique_id) LEFT JOIN title_keys k USING (unique_id)
     ORDER BY b.unique_id

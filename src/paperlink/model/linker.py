@@ -33,6 +33,8 @@ class TrainingConfig:
         "l.title_compact = r.title_compact",
     ])
     em_max_pairs: float = 2e6
+    # EM, then u corrected for the matches among random pairs, repeated this many times.
+    em_rounds: int = 2
     # Fewer EM pairs than this: the input is too small for stable estimates, the shipped
     # default model's m values are used as they are.
     min_em_pairs: int = 2000
@@ -83,13 +85,44 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
         apply_m_probabilities(linker, fallback_model)
         summary["m_source"] = "default model (input too small for EM)"
         return summary
-    for rule in config.em_blocking_rules:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, record_sample_proportion=1.0, max_pairs=config.em_max_pairs
-        )
-        summary["em_sessions"].append(rule)
+    lam = linker._settings_obj._probability_two_random_records_match
+    observed_u = _u_values(linker)
+    for _round in range(config.em_rounds):
+        for rule in config.em_blocking_rules:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, record_sample_proportion=1.0, max_pairs=config.em_max_pairs
+            )
+            summary["em_sessions"].append(rule)
+        correct_u_for_matches(linker, observed_u, lam)
     summary["m_source"] = "EM"
     return summary
+
+
+def _u_values(linker: Linker) -> dict:
+    """Estimated u per level; None where u sampling never observed the level."""
+    return {(c.output_column_name, lv.label_for_charts):
+            lv._u_probability if isinstance(lv._u_probability, float) else None
+            for c in linker._settings_obj.comparisons for lv in c.comparison_levels if not lv.is_null_level}
+
+
+def correct_u_for_matches(linker: Linker, observed_u: dict, lam: float) -> None:
+    """Random pairs include true matches at rate λ, so sampled u = λ·m + (1 − λ)·u.  Solve for u.
+
+    Negligible where matches are rare (two clean sources), decisive where one source holds many
+    copies of each work (Cora: 3.6% of random pairs match), where uncorrected u flattens every
+    weight.  Levels with a fixed u are left alone; corrected values keep their total.
+    """
+    for comparison in linker._settings_obj.comparisons:
+        levels = [lv for lv in comparison.comparison_levels
+                  if not lv.is_null_level and not lv._fix_u_probability]
+        observed = [observed_u[(comparison.output_column_name, lv.label_for_charts)] for lv in levels]
+        if not levels or any(u is None for u in observed):
+            continue
+        corrected = [max((u - lam * (lv.m_probability or 0)) / (1 - lam), u / 100)
+                     for u, lv in zip(observed, levels)]
+        scale = sum(observed) / sum(corrected)
+        for lv, u in zip(levels, corrected):
+            lv.u_probability = min(u * scale, 1.0)
 
 
 def apply_m_probabilities(linker: Linker, model: dict) -> None:

@@ -69,3 +69,10 @@ CREATE OR REPLACE MACRO pl_venue_norm(v) AS CASE
 -- DOIs of preprint servers: a preprint and its published version legitimately have different DOIs.
 CREATE OR REPLACE MACRO pl_is_preprint_doi(d) AS regexp_matches(coalesce(d, ''),
     '^10\.(1101|26434|2139|21203|20944|31219|31234|31235|36227|22541|32942|48550|5281|6084)/');
+
+-- Venue words without generic ones, plus the acronym of the remaining words, so that "VLDB" and
+-- "Very Large Data Bases", "SIGMOD Record" and "ACM SIGMOD Record" share a key.
+CREATE OR REPLACE MACRO pl_venue_words(v) AS list_filter(string_split(pl_venue_norm(v), ' '), lambda t:
+    len(t) > 1 AND NOT regexp_matches(t, '^(\d+|acm|ieee|international|intl|conference|conf|proceedings|proc|on|of|the|and|for|in|journal|j|transactions|trans|annual|symposium|workshop|edition|th|st|nd|rd|vol|volume)$'));
+CREATE OR REPLACE MACRO pl_venue_keys(v) AS nullif(list_distinct(list_append(pl_venue_words(v),
+    CASE WHEN len(pl_venue_words(v)) > 1 THEN array_to_string(list_transform(pl_venue_words(v), lambda t: left(t, 1)), '') END)), []);
