@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,8 @@ class TrainingConfig:
     em_max_pairs: float = 2e6
     # EM, then u corrected for the matches among random pairs, repeated this many times.
     em_rounds: int = 2
+    # Re-estimate λ from all scored candidate pairs with the trained m and u (see refine_prior).
+    refine_prior: bool = True
     # Fewer EM pairs than this: the input is too small for stable estimates, the shipped
     # default model's m values are used as they are.
     min_em_pairs: int = 2000
@@ -95,7 +98,48 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
             summary["em_sessions"].append(rule)
         correct_u_for_matches(linker, observed_u, lam)
     summary["m_source"] = "EM"
+    if config.refine_prior:
+        lam = refine_prior(linker, con)
+        summary["probability_two_random_records_match"] = lam
     return summary
+
+
+def refine_prior(linker: Linker, con: duckdb.DuckDBPyConnection, iterations: int = 50) -> float:
+    """Re-estimate λ with the trained m and u: λ = expected matches among all pairs / all pairs.
+
+    The deterministic-rule estimate rests on a guessed recall; here every candidate pair is
+    scored once and λ is the fixed point of λ = Σ P(match | pair, λ) / total pairs (pairs that
+    no blocking rule produces count as non-matches).  Only the distinct weights are iterated.
+    """
+    settings = linker._settings_obj
+    lam0 = settings._probability_two_random_records_match
+    pred = linker.inference.predict()
+    # Bayes factor of each scored pair: its match weight without the prior.
+    prior0 = math.log2(lam0 / (1 - lam0))
+    rows = con.execute(
+        f"SELECT match_weight - {prior0} AS bf_bits, count(*) FROM {pred.physical_name} GROUP BY 1"
+    ).fetchall()
+    pred.drop_table_from_database_and_remove_from_cache()
+    total = _total_pairs(con, settings._link_type)
+    lam = lam0
+    for _ in range(iterations):
+        odds = lam / (1 - lam)
+        expected = sum(n * (odds * 2.0 ** b) / (1 + odds * 2.0 ** b) for b, n in rows)
+        new = min(max(expected / total, 1e-9), 0.5)
+        if abs(new - lam) < 1e-4 * lam:
+            lam = new
+            break
+        lam = new
+    settings._probability_two_random_records_match = lam
+    return lam
+
+
+def _total_pairs(con: duckdb.DuckDBPyConnection, link_type: str, table: str = "features") -> int:
+    counts = [n for (n,) in con.execute(f"SELECT count(*) FROM {table} GROUP BY source_dataset").fetchall()]
+    n = sum(counts)
+    if link_type == "link_only":
+        return (n * n - sum(c * c for c in counts)) // 2
+    return n * (n - 1) // 2
 
 
 def _u_values(linker: Linker) -> dict:
