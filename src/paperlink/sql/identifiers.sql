@@ -57,3 +57,9 @@ CREATE OR REPLACE MACRO pl_split_authors(raw) AS list_filter(list_transform(
                               '\s*(;|&|\sand\s)\s*', 'i'),
         lambda p: pl_split_author_piece(p))),
     lambda a: nullif(trim(regexp_replace(a, '^\s*(and|&)\s+', '', 'i'), ' ,.;&'), '')), lambda a: a IS NOT NULL);
+
+-- OpenAlex abstract_inverted_index {word: [positions]} back to text.
+CREATE OR REPLACE MACRO pl_abstract_from_inverted_index(ii) AS nullif(array_to_string(list_transform(
+    list_sort(flatten(list_transform(map_entries(json_transform(ii, '"MAP(VARCHAR, BIGINT[])"')),
+                                     lambda e: list_transform(e.value, lambda p: {'p': p, 'w': e.key})))),
+    lambda x: x.w), ' '), '');
