@@ -28,11 +28,32 @@ def main(debug: bool = typer.Option(False, "--debug", help="show tracebacks on e
     state["debug"] = debug
 
 
-def _fail(exc: Exception) -> None:
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    """Errors that are the user's to fix (config, input, a step run out of order): exit code 2."""
+    import duckdb
+
+    from paperlink.config import ConfigError
+    from paperlink.evaluate import GoldError
+    from paperlink.pipeline import PipelineError
+    from paperlink.sources.base import InputFileError
+
+    return (ConfigError, PipelineError, InputFileError, GoldError, OSError, duckdb.Error, ValueError)
+
+
+def _fail(exc: BaseException) -> None:
+    """One line on stderr and a non-zero exit: 2 for user errors, 1 for anything unexpected,
+    130 for Ctrl-C.  ``paperlink --debug`` re-raises instead (full traceback)."""
     if state["debug"]:
         raise exc
-    console.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(code=2)
+    if isinstance(exc, KeyboardInterrupt):
+        sys.stderr.write("error: interrupted\n")
+        raise typer.Exit(code=130)
+    text = " ".join(str(exc).split()) or type(exc).__name__  # one line, whatever the message
+    if isinstance(exc, _user_error_types()):
+        sys.stderr.write(f"error: {text}\n")
+        raise typer.Exit(code=2)
+    sys.stderr.write(f"error: unexpected {type(exc).__name__}: {text} (run `paperlink --debug ...` for the traceback)\n")
+    raise typer.Exit(code=1)
 
 
 def _job(config: Path, out: Optional[Path]):
@@ -46,7 +67,7 @@ def _run_steps(config: Path, out: Optional[Path], steps: list[str]) -> None:
         job = _job(config, out)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                      console=console) as progress:
+                      console=console, disable=not console.is_terminal) as progress:
             overall = progress.add_task("paperlink", total=len(steps))
             files: dict[str, int] = {}
 
@@ -56,15 +77,29 @@ def _run_steps(config: Path, out: Optional[Path], steps: list[str]) -> None:
                     files[key] = progress.add_task(f"  load {source}: {Path(path).name}", total=None)
                 progress.update(files[key], completed=n, description=f"  load {source}: {Path(path).name} ({n:,} items)")
 
-            for step in steps:
+            started: list[str] = []
+
+            def on_step(step):
+                if started:
+                    progress.advance(overall)
+                started.append(step)
                 progress.update(overall, description=f"[bold]{step}")
-                if step == "load":
-                    job.load(on_file)
-                else:
-                    getattr(job, step)()
-                progress.advance(overall)
+
+            from paperlink.pipeline import STEPS
+
+            if tuple(steps) == STEPS:  # the whole job: outputs staged and published together
+                job.run(on_step=on_step, on_file=on_file)
+            else:
+                for step in steps:
+                    on_step(step)
+                    if step == "load":
+                        job.load(on_file)
+                    else:
+                        getattr(job, step)()
+            progress.advance(overall)
         _summary(job)
-    except Exception as exc:  # every user error: one line, non-zero exit
+        job.close()
+    except (Exception, KeyboardInterrupt) as exc:  # every user error: one line, non-zero exit
         _fail(exc)
 
 
@@ -75,7 +110,7 @@ def _summary(job) -> None:
         for col in ("source", "files", "input", "loaded", "rejected", "skipped"):
             table.add_column(col, justify="right" if col != "source" else "left")
         for name, c in report["sources"].items():
-            table.add_row(name, *(f"{c[k]:,}" for k in ("files", "input", "loaded", "rejected", "skipped")))
+            table.add_row(name, *(f"{c.get(k, 0):,}" for k in ("files", "input", "loaded", "rejected", "skipped")))
         console.print(table)
     steps = Table(title="steps")
     steps.add_column("step")
@@ -180,6 +215,30 @@ def synth(
         return
     console.print(counts)
     console.print(f"run it with: paperlink run --config {out / 'job.toml'}")
+
+
+@app.command()
+def charts(
+    config: Path = ConfigOpt,
+    out: Optional[Path] = OutOpt,
+    png: bool = typer.Option(True, "--png/--no-png", help="also write PNG images of the charts"),
+    replay_training: bool = typer.Option(
+        True, "--replay-training/--no-replay-training",
+        help="replay training in memory for the per-EM-session parameter chart"),
+) -> None:
+    """Write charts and dashboards of a finished run as offline HTML (and PNG) into <out>/charts/."""
+    try:
+        from paperlink.charts import write_all_charts
+
+        job = _job(config, out)
+        paths = write_all_charts(job, png=png, replay_training=replay_training)
+        job.close()
+    except Exception as exc:
+        _fail(exc)
+        return
+    for path in paths:
+        console.print(f"  {path}")
+    console.print(f"{len(paths)} files in [bold]{paths[0].parent if paths else ''}[/bold]")
 
 
 if __name__ == "__main__":

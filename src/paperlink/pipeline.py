@@ -7,12 +7,21 @@ from separate processes.  Notebooks and the CLI use the same class::
 
     job = LinkageJob.from_config("linkage_config/job.toml")
     job.run()
+
+Reliability: every record is accounted for (per source ``input = loaded + rejected`` after
+loading, ``loaded = clustered`` after clustering, both in ``run_report.json``; a run that breaks
+either stops with a :class:`PipelineError`).  Outputs are written under a temporary name and
+renamed; ``run()`` stages all of them (model.json, the parquet files, run_report.json) in
+``<out>/.paperlink-run`` and moves them into place only when every step has succeeded, so a
+run that fails or is killed leaves the previous outputs as they were.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -21,15 +30,17 @@ from pathlib import Path
 import duckdb
 
 from paperlink.clusters.cluster import cluster_predictions
-from paperlink.config import JobConfig, load_job
+from paperlink.config import ConfigError, JobConfig, check_settings_sql, load_job, read_settings
 from paperlink.db import connect
 from paperlink.exports.works import build_works, write_parquet, write_text_atomic
 from paperlink.model.features import build_features
-from paperlink.model.linker import load_settings, make_linker, train
+from paperlink.model.linker import make_linker, train
 from paperlink.records.load import load_sources
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "model" / "default_model.json"
 STEPS = ("load", "train", "predict", "cluster", "export")
+OUTPUTS = ("model.json", "clusters.parquet", "works.parquet", "pairs.parquet", "run_report.json")
+STAGING = ".paperlink-run"
 
 
 class PipelineError(RuntimeError):
@@ -41,6 +52,7 @@ class LinkageJob:
         self.config = config
         self.out_dir = Path(out_dir).resolve() if out_dir else config.output_dir
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._staging: Path | None = None  # set while run() writes its outputs aside
         self.timings: dict[str, float] = {}
         self.report: dict = {}
 
@@ -62,11 +74,16 @@ class LinkageJob:
             self._con = None
 
     @property
+    def write_dir(self) -> Path:
+        """Where outputs are written: the staging directory during ``run()``, else ``out_dir``."""
+        return self._staging or self.out_dir
+
+    @property
     def model_path(self) -> Path:
-        return self.out_dir / "model.json"
+        return self.write_dir / "model.json"
 
     def _settings(self) -> dict:
-        settings = load_settings(self.config.linkage.settings)
+        settings = read_settings(self.config.linkage.settings)
         if self.config.linkage.link_type:
             settings["link_type"] = self.config.linkage.link_type
         return settings
@@ -88,22 +105,36 @@ class LinkageJob:
     def load(self, on_file=None) -> dict:
         counts = self._timed("load", lambda: load_sources(self.con, self.config.sources, on_file))
         self.report["sources"] = {name: asdict(c) for name, c in counts.items()}
-        bad = {n: c for n, c in counts.items() if c.input != c.loaded + c.rejected}
-        if bad:
-            raise PipelineError(f"records lost while loading: {bad}")
+        for name, c in counts.items():
+            if c.input != c.loaded + c.rejected:
+                raise PipelineError(
+                    f"source {name!r}: records lost while loading: input {c.input:,} != "
+                    f"loaded {c.loaded:,} + rejected {c.rejected:,}")
         if sum(c.loaded for c in counts.values()) == 0:
-            raise PipelineError("no records loaded: every input record was rejected or the inputs are empty")
+            raise PipelineError("no records loaded: " + self._why_nothing_loaded(counts))
         return counts
+
+    def _why_nothing_loaded(self, counts: dict) -> str:
+        if sum(c.input for c in counts.values()) == 0:
+            return "the input files hold no records"
+        top = self.con.execute(
+            "SELECT source, reason, count(*) AS n FROM rejected_records GROUP BY ALL ORDER BY n DESC, source LIMIT 1"
+        ).fetchall()
+        example = f" (most often: {top[0][0]}: {top[0][1][:200]!r} x{top[0][2]:,})" if top else ""
+        return f"all {sum(c.rejected for c in counts.values()):,} input records were rejected{example}"
 
     def train(self) -> dict:
         self._require("records", "load")
 
         def _train():
+            settings = self._settings()
             build_features(self.con)
-            linker = make_linker(self.con, self._settings())
+            check_settings_sql(self.con, settings, self.config.linkage.training,
+                               path=self.config.linkage.settings or "default settings")
+            linker = make_linker(self.con, settings)
             fallback = json.loads(DEFAULT_MODEL.read_text()) if DEFAULT_MODEL.exists() else None
             summary = train(linker, self.con, self.config.linkage.training, self.config.linkage.seed, fallback)
-            self.out_dir.mkdir(parents=True, exist_ok=True)
+            self.write_dir.mkdir(parents=True, exist_ok=True)
             model = linker.misc.save_model_to_json(None)
             write_text_atomic(self.model_path, json.dumps(model, indent=2, sort_keys=True))
             return summary
@@ -117,7 +148,15 @@ class LinkageJob:
         if not self.model_path.exists():
             raise PipelineError(f"no trained model at {self.model_path}: run `paperlink train` first")
         self._require("features", "train")
-        return make_linker(self.con, json.loads(self.model_path.read_text()))
+        try:
+            model = json.loads(self.model_path.read_text(encoding="utf-8"))
+        except (ValueError, OSError) as exc:
+            raise PipelineError(f"cannot read the model {self.model_path} ({exc}): run `paperlink train` again") from None
+        try:
+            check_settings_sql(self.con, model, path=self.model_path)
+        except ConfigError as exc:
+            raise PipelineError(f"{exc}; the features changed since training: run `paperlink train` again") from None
+        return make_linker(self.con, model)
 
     def predict(self) -> int:
         def _predict():
@@ -143,20 +182,38 @@ class LinkageJob:
         lk = self.config.linkage
         n = self._timed("cluster", lambda: cluster_predictions(
             self.linker(), self.con, lk.threshold, lk.duplicate_free_sources))
-        lost = self.con.execute(
-            "SELECT (SELECT count(*) FROM records) - (SELECT count(*) FROM clusters)"
-        ).fetchall()[0][0]
-        if lost:
-            raise PipelineError(f"{lost} loaded records are missing from the clusters")
+        self._check_clustered()
         self.report["clusters"] = n
         return n
 
+    def _check_clustered(self) -> None:
+        """Every loaded record in exactly one cluster, source by source."""
+        rows = self.con.execute("""
+            WITH r AS (SELECT source, count(*) AS loaded FROM records GROUP BY source),
+                 c AS (SELECT source, count(*) AS clustered, count(DISTINCT record_id) AS distinct_ids
+                       FROM clusters GROUP BY source)
+            SELECT coalesce(r.source, c.source), coalesce(loaded, 0), coalesce(clustered, 0), coalesce(distinct_ids, 0)
+            FROM r FULL JOIN c ON r.source = c.source ORDER BY 1""").fetchall()
+        for source, loaded, clustered, distinct_ids in rows:
+            if clustered != distinct_ids:
+                raise PipelineError(f"source {source!r}: {clustered - distinct_ids:,} records are in more than one cluster")
+            if loaded != clustered:
+                raise PipelineError(
+                    f"source {source!r}: loaded {loaded:,} records but {clustered:,} are clustered: "
+                    "records lost (or stale) between load and cluster; run the job again from `load`")
+        strangers = self.con.execute(
+            "SELECT count(*) FROM clusters c ANTI JOIN records r USING (record_id)").fetchall()[0][0]
+        if strangers:
+            raise PipelineError(f"{strangers:,} clustered records are not among the loaded records")
+
     def export(self) -> dict[str, Path]:
         self._require("clusters", "cluster")
+        self._check_clustered()
+        accounting = self._accounting()
 
         def _export():
             build_works(self.con)
-            out = self.out_dir
+            out = self.write_dir
             files = {
                 "clusters": out / "clusters.parquet",
                 "works": out / "works.parquet",
@@ -170,27 +227,72 @@ class LinkageJob:
             ).fetchall()]
             write_parquet(self.con, f"""
                 SELECT unique_id_l AS record_id_l, unique_id_r AS record_id_r, match_weight, match_probability,
-                       {', '.join(gammas)}, match_key
+                       {', '.join('"' + g.replace('"', '""') + '"' for g in gammas)}, match_key
                 FROM predictions WHERE match_probability >= {self.config.linkage.threshold}
                 ORDER BY record_id_l, record_id_r""", files["pairs"])
             return files
 
         files = self._timed("export", _export)
-        self._write_report()
+        self._write_report(accounting)
         return files
 
     def run(self, on_step: Callable[[str], None] | None = None, on_file=None) -> dict:
-        for step in STEPS:
-            if on_step:
-                on_step(step)
-            if step == "load":
-                self.load(on_file)
-            else:
-                getattr(self, step)()
+        """All steps; the outputs appear in ``out_dir`` together, only once every step succeeded."""
+        read_settings(self.config.linkage.settings)  # a bad settings file stops the run before loading
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.out_dir.glob(".*.tmp"):  # left by a killed writer
+            stale.unlink(missing_ok=True)
+        staging = self.out_dir / STAGING
+        shutil.rmtree(staging, ignore_errors=True)  # left by a killed run
+        staging.mkdir()
+        self._staging = staging
+        try:
+            for step in STEPS:
+                if on_step:
+                    on_step(step)
+                if step == "load":
+                    self.load(on_file)
+                else:
+                    getattr(self, step)()
+            self.con.execute("CHECKPOINT")  # the database file is complete before outputs appear
+            for name in OUTPUTS:  # run_report.json last: its presence marks a complete set
+                if (staging / name).exists():
+                    os.replace(staging / name, self.out_dir / name)
+        finally:
+            self._staging = None
+            shutil.rmtree(staging, ignore_errors=True)
         return self.report
 
     # ------------------------------------------------------------------ report
-    def _write_report(self) -> None:
+    def _accounting(self) -> dict[str, dict]:
+        """Per source: files, input, loaded, rejected, skipped (from the load) and clustered, checked."""
+        con = self.con
+        per: dict[str, dict] = {}
+        has_counts = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'load_counts'").fetchall()[0][0]
+        if has_counts:
+            for source, files, inp, loaded, rejected, skipped in con.execute(
+                    "SELECT source, files, input, loaded, rejected, skipped FROM load_counts ORDER BY source").fetchall():
+                per[source] = {"files": files, "input": inp, "loaded": loaded, "rejected": rejected, "skipped": skipped}
+        for source, n in con.execute("SELECT source, count(*) FROM records GROUP BY source").fetchall():
+            entry = per.setdefault(source, {})
+            if entry.get("loaded", n) != n:
+                raise PipelineError(f"source {source!r}: {entry['loaded']:,} records were loaded but "
+                                    f"{n:,} are in the records table; run the job again from `load`")
+            entry["loaded"] = n
+        for source, n in con.execute("SELECT source, count(*) FROM clusters GROUP BY source").fetchall():
+            per.setdefault(source, {})["clustered"] = n
+        for source, c in per.items():
+            c.setdefault("loaded", 0)
+            c.setdefault("clustered", 0)
+            if "input" in c and c["input"] != c["loaded"] + c["rejected"]:
+                raise PipelineError(f"source {source!r}: input {c['input']:,} != loaded {c['loaded']:,} "
+                                    f"+ rejected {c['rejected']:,}")
+            if c["loaded"] != c["clustered"]:
+                raise PipelineError(f"source {source!r}: loaded {c['loaded']:,} != clustered {c['clustered']:,}")
+        return per
+
+    def _write_report(self, accounting: dict[str, dict] | None = None) -> None:
         con = self.con
         by_source = {s: {"loaded": n} for s, n in con.execute(
             "SELECT source, count(*) FROM records GROUP BY source ORDER BY source").fetchall()}
@@ -202,6 +304,8 @@ class LinkageJob:
             "SELECT cluster_size, count(DISTINCT cluster_id) FROM clusters GROUP BY 1 ORDER BY 1").fetchall())
         settings_text = json.dumps(self._settings(), sort_keys=True)
         self.report.update({
+            "sources": accounting if accounting is not None else self._accounting(),
+            "accounting": "ok: per source input = loaded + rejected and loaded = clustered",
             "records": by_source,
             "clusters_by_size": {str(k): v for k, v in sizes.items()},
             "works": con.execute("SELECT count(*) FROM works").fetchall()[0][0],
@@ -209,4 +313,4 @@ class LinkageJob:
             "settings_fingerprint": hashlib.sha256(settings_text.encode()).hexdigest()[:16],
             "seconds": self.timings,
         })
-        write_text_atomic(self.out_dir / "run_report.json", json.dumps(self.report, indent=2, default=str))
+        write_text_atomic(self.write_dir / "run_report.json", json.dumps(self.report, indent=2, default=str))

@@ -112,14 +112,19 @@ def load_source(
         formats[fmt.name] = fmt
         counts.files += 1
         n = 0
-        for rb in fmt.raw_items(con, path):
-            con.register("_raw_batch", rb)
-            con.execute(
-                f"INSERT INTO {raw_table} SELECT ?, ?, ?, position, raw, error FROM _raw_batch",
+        for items in fmt.raw_items(con, path):
+            if isinstance(items, str):  # a query DuckDB runs itself (fast path)
+                source = f"({items})"
+            else:
+                con.register("_raw_batch", items)
+                source = "_raw_batch"
+            added = con.execute(
+                f"INSERT INTO {raw_table} SELECT ?, ?, ?, position, {fmt.raw_sql()}, error FROM {source}",
                 [str(path), file_index, fmt.name],
-            )
-            con.unregister("_raw_batch")
-            n += rb.num_rows
+            ).fetchall()[0][0]
+            if source == "_raw_batch":
+                con.unregister("_raw_batch")
+            n += added
             if on_file:
                 on_file(spec.name, path, n)
     for fmt in formats.values():
@@ -162,7 +167,7 @@ def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
     sql = f"""
     WITH parsed AS (
         SELECT file, file_index, position, raw, error,
-               CASE WHEN error IS NULL AND raw IS NOT NULL AND json_valid(raw) THEN raw::JSON END AS j
+               CASE WHEN error IS NULL THEN TRY_CAST(raw AS JSON) END AS j
         FROM {raw_table} WHERE format = '{fmt.name}'
     ), marked AS (
         SELECT *, coalesce(j IS NOT NULL AND ({fmt.skip_item_sql()}), false) AS skip FROM parsed
@@ -174,7 +179,7 @@ def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
         SELECT file, file_index, position, raw, error, j, skip, p IS NULL AS no_object,
             nullif(trim(p.source_id), '') AS sid,
             pl_strip_markup(p.title) AS title,
-            list_transform(pl_list(p.authors), lambda a: trim(regexp_replace(a, '\\s+', ' ', 'g'))) AS authors,
+            list_transform(pl_list(p.authors), lambda a: pl_strip_markup(a)) AS authors,
             coalesce(p.year, pl_year(p.publication_date)) AS year,
             nullif(trim(p.publication_date), '') AS publication_date,
             pl_strip_markup(p.venue) AS venue,
@@ -206,8 +211,9 @@ def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
         '{source}:' || src_id AS record_id, '{source}' AS source, src_id AS source_id, '{fmt.name}' AS format,
         title, authors, year, publication_date, venue, volume, issue, pages, doi, arxiv_id, pmid,
         abstract, urls, work_type
-    FROM (SELECT *, coalesce(sid, 'doi:' || doi, 'arxiv:' || arxiv_id, 'pmid:' || pmid,
-                             'md5:' || left(md5(coalesce(raw, '')), 16)) AS src_id FROM cleaned)
+    FROM (SELECT *, CASE WHEN sid IS NOT NULL THEN sid
+                         ELSE coalesce('doi:' || doi, 'arxiv:' || arxiv_id, 'pmid:' || pmid,
+                                       'md5:' || left(md5(coalesce(raw, '')), 16)) END AS src_id FROM cleaned)
     """
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = '_staged'"

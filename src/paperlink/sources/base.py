@@ -119,9 +119,14 @@ class SourceFormat:
 
     def raw_items(
         self, con: duckdb.DuckDBPyConnection, path: Path
-    ) -> Iterator[pa.RecordBatch]:
-        """Yield batches of ``RAW_SCHEMA``: one row per input record (``error`` set if it is unusable)."""
+    ) -> Iterator[pa.RecordBatch | str]:
+        """Yield batches of ``RAW_SCHEMA`` (one row per input record, ``error`` set if it is
+        unusable), or SQL queries with the same columns that DuckDB runs itself."""
         raise NotImplementedError
+
+    def raw_sql(self) -> str:
+        """SQL over ``raw`` applied as items land in ``raw_<source>`` (e.g. unwrap search hits)."""
+        return "raw"
 
     def projection_for(self, spec) -> dict[str, str]:
         """The projection for one configured source (csv/parquet build theirs from ``spec.columns``)."""
@@ -155,8 +160,43 @@ def _decode_lines(chunk: bytes) -> Iterator[tuple[str | None, str | None]]:
                 yield line.decode("utf-8", errors="replace"), f"invalid UTF-8 ({exc.reason} at byte {exc.start})"
 
 
-def read_json_lines(path: Path) -> Iterator[pa.RecordBatch]:
-    """JSON Lines, streamed in byte chunks; one item per non-blank line (position = line number)."""
+def read_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[pa.RecordBatch | str]:
+    """JSON Lines; one item per line (position = line number).
+
+    Fast path: DuckDB's parallel newline-delimited reader, taken only when it returns exactly
+    one item per line of the file (so no line was skipped).  Otherwise, or if DuckDB cannot
+    read the file, the careful path below reports every bad line.
+    """
+    query = (f"SELECT row_number() OVER () AS position, json::VARCHAR AS raw, NULL::VARCHAR AS error "
+             f"FROM read_ndjson_objects({_sql_str(path)}, ignore_errors = true, maximum_object_size = 1073741824)")
+    try:
+        fast = con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
+        if fast == _count_lines(path):
+            yield query
+            return
+    except duckdb.Error:
+        pass
+    yield from _read_json_lines_carefully(path)
+
+
+def _count_lines(path: Path) -> int:
+    """Lines in a file (a last line without a newline counts); -1 if it has a blank line."""
+    n, prev = 0, b"\n"
+    try:
+        with open_binary(path) as fh:
+            while chunk := fh.read(CHUNK_BYTES):
+                joined = prev[-2:] + chunk
+                if b"\n\n" in joined or b"\n\r\n" in joined:
+                    return -1
+                n += chunk.count(b"\n")
+                prev = chunk
+    except (EOFError, OSError, zlib.error):
+        return -1
+    return n + (0 if prev.endswith(b"\n") else 1)
+
+
+def _read_json_lines_carefully(path: Path) -> Iterator[pa.RecordBatch]:
+    """JSON Lines streamed in byte chunks: one item per non-blank line, bad lines kept as errors."""
     line_no = 0
     positions: list[int] = []
     raws: list[str | None] = []
@@ -302,10 +342,19 @@ class JsonSourceFormat(SourceFormat):
 
     ``item_paths``: where records sit inside a document, tried in order (``$`` = the document).
     ``markers``: substrings of the first 64 KB that identify this source's JSON.
+    ``wrapper_path``: where search hits wrap the record, if they do.
     """
 
     item_paths: ClassVar[list[str]] = ["$"]
     markers: ClassVar[list[str]] = []
+    # search hits that wrap the record under a key (e.g. "$._source"): the record is kept
+    wrapper_path: ClassVar[str | None] = None
+
+    def raw_sql(self) -> str:
+        if not self.wrapper_path:
+            return "raw"
+        return (f"CASE WHEN json_valid(raw) THEN coalesce(raw::JSON->'{self.wrapper_path}', raw::JSON)::VARCHAR "
+                "ELSE raw END")
 
     def detect(self, sample: FileSample) -> bool:
         head = sample.stripped
@@ -313,6 +362,6 @@ class JsonSourceFormat(SourceFormat):
 
     def raw_items(self, con, path):
         if sample_file(path).looks_like_json_lines:
-            yield from read_json_lines(path)
+            yield from read_json_lines(con, path)
         else:
             yield from read_json_document(con, path, self.item_paths)

@@ -11,26 +11,14 @@ Releases that are not ``active`` (deleted, redirects) are skipped.
 
 from __future__ import annotations
 
-from paperlink.sources.base import RAW_SCHEMA, JsonSourceFormat
-
-
-def unwrap(con, batches, key: str):
-    """Raw items that wrap their record under ``key`` (a search hit) replaced by that record."""
-    for rb in batches:
-        con.register("_wrapped_items", rb)
-        table = con.sql(
-            f"SELECT position, CASE WHEN json_valid(raw) THEN coalesce(raw::JSON->'{key}', raw::JSON)::VARCHAR "
-            "ELSE raw END AS raw, error FROM _wrapped_items"
-        ).arrow()
-        table = table.read_all() if hasattr(table, "read_all") else table
-        con.unregister("_wrapped_items")
-        yield from table.cast(RAW_SCHEMA).to_batches()
+from paperlink.sources.base import JsonSourceFormat
 
 
 class Fatcat(JsonSourceFormat):
     name = "fatcat"
     description = "fatcat release entities (API, bulk export JSONL) and release search pages"
     item_paths = ["$.hits.hits", "$"]
+    wrapper_path = "$._source"
     markers = ['"release_type"', '"release_stage"', '"ext_ids"']
     projection = {
         "source_id": "j->>'$.ident'",
@@ -60,5 +48,3 @@ class Fatcat(JsonSourceFormat):
     def skip_item_sql(self) -> str:
         return "json_type(j) = 'NULL' OR coalesce(j->>'$.state', 'active') <> 'active'"
 
-    def raw_items(self, con, path):
-        yield from unwrap(con, super().raw_items(con, path), "$._source")

@@ -11,13 +11,13 @@ arXiv ids show up only as repository copies among ``oa_locations`` (URL or ``pmh
 from __future__ import annotations
 
 from paperlink.sources.base import JsonSourceFormat
-from paperlink.sources.fatcat import unwrap
 
 
 class Unpaywall(JsonSourceFormat):
     name = "unpaywall"
     description = "Unpaywall v2 DOI objects, search pages and snapshot JSONL"
     item_paths = ["$.results", "$"]
+    wrapper_path = "$.response"
     markers = ['"z_authors"', '"oa_locations"', '"journal_is_oa"']
     projection = {
         "source_id": "lower(j->>'$.doi')",
@@ -35,5 +35,3 @@ class Unpaywall(JsonSourceFormat):
         "work_type": "j->>'$.genre'",
     }
 
-    def raw_items(self, con, path):
-        yield from unwrap(con, super().raw_items(con, path), "$.response")

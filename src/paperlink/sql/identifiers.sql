@@ -3,14 +3,17 @@
 -- HTML/XML entities decoded (&amp; &#237; &eacute; ...) by the pl_html_unescape UDF, only where present.
 CREATE OR REPLACE MACRO pl_unescape(s) AS CASE WHEN regexp_matches(s, '&#?[a-zA-Z0-9]+;') THEN pl_html_unescape(s) ELSE s END;
 
--- Text with JATS/HTML markup and entities removed, whitespace collapsed.
-CREATE OR REPLACE MACRO pl_strip_markup(s) AS nullif(trim(regexp_replace(pl_unescape(
-    regexp_replace(
+-- Text with JATS/HTML markup and entities removed, whitespace collapsed (the regexes only run
+-- on text that has markup, entities or runs of whitespace).
+CREATE OR REPLACE MACRO pl_strip_markup(s) AS nullif(CASE
+    WHEN NOT regexp_matches(s, '[<&]|\s\s|[\t\n\r]') THEN trim(s)
+    ELSE trim(regexp_replace(pl_unescape(
         regexp_replace(
-            regexp_replace(s, '<(jats:)?title>\s*abstract\s*</(jats:)?title>', ' ', 'gi'),
-            '</?(i|b|em|strong|sub|sup|scp|u|sc|jats:italic|jats:bold|jats:sub|jats:sup|jats:sc|mml:[a-z]+)(\s[^>]*)?>', '', 'gi'),
-        '<[^>]{1,200}>', ' ', 'g')),
-    '\s+', ' ', 'g')), '');
+            regexp_replace(
+                regexp_replace(s, '<(jats:)?title>\s*abstract\s*</(jats:)?title>', ' ', 'gi'),
+                '</?(i|b|em|strong|sub|sup|scp|u|sc|jats:italic|jats:bold|jats:sub|jats:sup|jats:sc|mml:[a-z]+)(\s[^>]*)?>', '', 'gi'),
+            '<[^>]{1,200}>', ' ', 'g')),
+        '\s+', ' ', 'g')) END, '');
 
 -- Bare lower-case DOI (10.xxxx/...) from any DOI-bearing string: URLs, doi: prefixes, URL-encoding.
 CREATE OR REPLACE MACRO pl_doi(s) AS nullif(regexp_replace(
