@@ -36,6 +36,9 @@ class TrainingConfig:
     em_max_pairs: float = 2e6
     # EM, then u corrected for the matches among random pairs, repeated this many times.
     em_rounds: int = 2
+    # No level's m goes below this: EM's m = 0 ("a match never has different titles") would
+    # veto a pair outright, and noisy records (a wrong DOI, a garbled title) do occur.
+    min_m_probability: float = 1e-3
     # Re-estimate λ from all scored candidate pairs with the trained m and u (see refine_prior).
     refine_prior: bool = True
     # Fewer EM pairs than this: the input is too small for stable estimates, the shipped
@@ -86,7 +89,10 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
     summary["em_pairs"] = em_pairs
     if fallback_model is not None and min(em_pairs.values()) < config.min_em_pairs:
         apply_m_probabilities(linker, fallback_model)
+        floor_m_probabilities(linker, config.min_m_probability)
         summary["m_source"] = "default model (input too small for EM)"
+        if config.refine_prior:
+            summary["probability_two_random_records_match"] = refine_prior(linker, con)
         return summary
     lam = linker._settings_obj._probability_two_random_records_match
     observed_u = _u_values(linker)
@@ -97,6 +103,7 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
             )
             summary["em_sessions"].append(rule)
         correct_u_for_matches(linker, observed_u, lam)
+    floor_m_probabilities(linker, config.min_m_probability)
     summary["m_source"] = "EM"
     if config.refine_prior:
         lam = refine_prior(linker, con)
@@ -167,6 +174,20 @@ def correct_u_for_matches(linker: Linker, observed_u: dict, lam: float) -> None:
         scale = sum(observed) / sum(corrected)
         for lv, u in zip(levels, corrected):
             lv.u_probability = min(u * scale, 1.0)
+
+
+def floor_m_probabilities(linker: Linker, floor: float) -> None:
+    """Raise trained m values below ``floor`` to it, keeping each comparison's total."""
+    for comparison in linker._settings_obj.comparisons:
+        levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level
+                  and not lv._fix_m_probability and isinstance(lv._m_probability, float)]
+        if not levels or all(lv.m_probability >= floor for lv in levels):
+            continue
+        total = sum(lv.m_probability for lv in levels)
+        raised = [max(lv.m_probability, floor) for lv in levels]
+        scale = total / sum(raised)
+        for lv, m in zip(levels, raised):
+            lv.m_probability = m * scale
 
 
 def apply_m_probabilities(linker: Linker, model: dict) -> None:
