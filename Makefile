@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO := work/demo/job.toml
 
-.PHONY: venv run test demo bench-accuracy clean
+.PHONY: venv run test demo bench-accuracy clean browser charts
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,8 +23,19 @@ demo: $(DEMO)
 run: $(DEMO)
 	$(VENV)/bin/paperlink run --config linkage_config/job.toml
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q
+
+# Chromium for the browser tests of charts (tests/test_charts.py); where it cannot be installed
+# those tests skip and the rest run.
+browser:
+	@test -x /usr/bin/chromium || command -v chromium >/dev/null 2>&1 || \
+	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+	    echo "browser: could not install chromium with apt-get; browser tests will be skipped"; }
+
+# charts and dashboards of the `make run` output, offline HTML + PNG, into out/charts/
+charts: $(STAMP)
+	$(VENV)/bin/paperlink charts --config linkage_config/job.toml
 
 bench-accuracy: $(STAMP)
 	$(PY) benchmarks/accuracy/run.py

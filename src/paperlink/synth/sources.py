@@ -224,7 +224,7 @@ class OpenAlex(Source):
             source = None if rnd() < MISSING_VENUE else {
                 "id": f"https://openalex.org/S{VENUE_IDS[venue.name]}", "display_name": venue.name,
                 "issn_l": None, "issn": None, "is_oa": False, "type": venue.kind}
-            landing = doi or f"https://www.example.org/article/{w.idx}"
+            landing = "https://doi.org/" + w.doi if w.doi else None
             kind = "editorial" if w.generic else "article"
             kind_crossref = "proceedings-article" if venue.kind == "conference" else "journal-article"
             locations = [self.location(landing, None, source, "publishedVersion")]
@@ -341,7 +341,7 @@ class Crossref(Source):
         issued = [[date[0]]] if r < 0.1 else [[date[0], date[1]]] if r < 0.7 else [list(date)]
         if rnd() < MISSING_DATE:
             issued = [[None]]
-        t = title if "<" in title else self.title(title)
+        t = title if "<" in title or "&" in title else self.title(title)  # keep markup intact
         rec = {
             "reference-count": int(rnd() * 60), "publisher": publisher, "DOI": doi, "type": kind,
             "created": {"date-parts": [list(date)]},
