@@ -2,17 +2,18 @@
 
 Token weights are corpus IDF, so a shared rare word ("halfinversion") counts more than a
 shared common one ("learning").  Blocking keys are derived here too: ``title_keys`` holds the
-pairs among each title's five rarest words plus its rarest word, so two records meet when they
-share two rare title words whatever the word order, truncation or typos elsewhere; keys shared
-by more than ``MAX_TITLE_KEY_BLOCK`` records are dropped so no block explodes.
+pairs among each title's four rarest words (stopwords aside; a one-word title keys on its word),
+so two records meet when they share two rare title words whatever the word order, truncation
+or typos elsewhere; keys shared by more than ``MAX_TITLE_KEY_BLOCK`` records are dropped so no
+block explodes.
 """
 
 from __future__ import annotations
 
 import duckdb
 
-RARE_TOKENS_PER_TITLE = 5
-MAX_TITLE_KEY_BLOCK = 1000
+RARE_TOKENS_PER_TITLE = 4
+MAX_TITLE_KEY_BLOCK = 500
 # Exact-title blocking is skipped for titles shared by more records than this ("Introduction").
 MAX_EXACT_TITLE_BLOCK = 100
 
@@ -49,12 +50,13 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
             list(t.token ORDER BY t.token) AS title_tokens,
             list(ln(1 + {max(n_records, 1)} / df.df) ORDER BY t.token) AS title_weights,
             sum(ln(1 + {max(n_records, 1)} / df.df)) AS title_wsum,
-            list(t.token ORDER BY df.df, t.token)[1:{RARE_TOKENS_PER_TITLE}] AS rare
+            list(t.token ORDER BY df.df, t.token) FILTER (WHERE NOT pl_is_stopword(t.token))[1:{RARE_TOKENS_PER_TITLE}] AS rare
         FROM tokens t JOIN df USING (token) GROUP BY t.unique_id
     ),
     keyed AS (
         SELECT unique_id, unnest(list_distinct(list_append(flatten(list_transform(rare, lambda a, i:
-                   list_transform(rare[i + 1:], lambda c: least(a, c) || ' ' || greatest(a, c)))), rare[1]))) AS key
+                   list_transform(rare[i + 1:], lambda c: least(a, c) || ' ' || greatest(a, c)))),
+                   CASE WHEN len(rare) = 1 THEN rare[1] END))) AS key
         FROM weighted
     ),
     title_keys AS (

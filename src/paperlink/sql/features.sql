@@ -77,3 +77,9 @@ CREATE OR REPLACE MACRO pl_venue_words(v) AS list_filter(string_split(pl_venue_n
     len(t) > 1 AND NOT regexp_matches(t, '^(\d+|acm|ieee|international|intl|conference|conf|proceedings|proc|on|of|the|and|for|in|journal|j|transactions|trans|annual|symposium|workshop|edition|th|st|nd|rd|vol|volume)$'));
 CREATE OR REPLACE MACRO pl_venue_keys(v) AS nullif(list_distinct(list_append(pl_venue_words(v),
     CASE WHEN len(pl_venue_words(v)) > 1 THEN array_to_string(list_transform(pl_venue_words(v), lambda t: left(t, 1)), '') END)), []);
+
+-- Function words that never make a title blocking key.
+CREATE OR REPLACE MACRO pl_is_stopword(t) AS t IN ('a', 'an', 'the', 'of', 'on', 'in', 'for', 'and', 'or', 'to',
+    'with', 'by', 'from', 'at', 'as', 'is', 'are', 'be', 'via', 'its', 'their', 'using', 'towards', 'toward',
+    'into', 'over', 'under', 'between', 'through', 'do', 'does', 'can', 'we', 'how', 'what', 'why', 'when', 'all',
+    'not', 'no', 'it', 'this', 'that', 'de', 'la', 'le', 'der', 'die', 'und', 'en', 'et', 'el', 'y');
