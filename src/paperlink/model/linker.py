@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 from splink import DuckDBAPI, Linker
+from splink.internals.blocking_rule_creator_utils import to_blocking_rule_creator
 
 DEFAULT_SETTINGS = Path(__file__).resolve().parents[3] / "linkage_config" / "splink_settings.json"
 
@@ -29,7 +30,7 @@ class TrainingConfig:
     u_max_pairs: float = 1e6
     # Each EM session estimates m for the comparisons its blocking rule does not use; together
     # they train every comparison.  Author blocks train the title; title blocks train the rest.
-    em_blocking_rules: list[str] = field(default_factory=lambda: [
+    em_blocking_rules: list[str | dict] = field(default_factory=lambda: [
         "l.first_author_surname = r.first_author_surname",
         "l.title_compact = r.title_compact",
     ])
@@ -69,10 +70,27 @@ def make_linker(con: duckdb.DuckDBPyConnection, settings: dict | str | Path, tab
     return Linker(sdf, settings, log_level=logging.WARNING)
 
 
-def count_pairs(con: duckdb.DuckDBPyConnection, rule: str, table: str = "features") -> int:
-    """Pairs a blocking rule (SQL over l./r.) produces in a dedupe of ``table``."""
+def rule_condition(rule: str | dict) -> str:
+    """A blocking rule (SQL string, or Splink's dict with ``arrays_to_explode``) as one SQL
+    condition over l./r. (an exploded ``l.x = r.x`` becomes "the arrays share an element")."""
+    if isinstance(rule, str):
+        return rule
+    sql = rule["blocking_rule"]
+    for col in rule.get("arrays_to_explode") or []:
+        sql = sql.replace(f"l.{col} = r.{col}", f"list_has_any(l.{col}, r.{col})")
+    return sql
+
+
+def count_pairs(con: duckdb.DuckDBPyConnection, rule: str | dict, table: str = "features") -> int:
+    """Pairs a blocking rule produces in a dedupe of ``table`` (exploded rules: summed per key)."""
+    explode = rule.get("arrays_to_explode") if isinstance(rule, dict) else None
+    if explode:
+        return con.execute(
+            f"SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM "
+            f"(SELECT count(*) AS n FROM (SELECT unnest({explode[0]}) AS k FROM {table}) GROUP BY k)"
+        ).fetchall()[0][0]
     return con.execute(
-        f"SELECT count(*) FROM {table} l JOIN {table} r ON l.unique_id < r.unique_id AND ({rule})"
+        f"SELECT count(*) FROM {table} l JOIN {table} r ON l.unique_id < r.unique_id AND ({rule_condition(rule)})"
     ).fetchall()[0][0]
 
 
@@ -85,7 +103,7 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
     )
     summary["probability_two_random_records_match"] = linker._settings_obj._probability_two_random_records_match
     linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=seed)
-    em_pairs = {rule: count_pairs(con, rule) for rule in config.em_blocking_rules}
+    em_pairs = {rule_condition(rule): count_pairs(con, rule) for rule in config.em_blocking_rules}
     summary["em_pairs"] = em_pairs
     if fallback_model is not None and min(em_pairs.values()) < config.min_em_pairs:
         apply_m_probabilities(linker, fallback_model)
@@ -99,9 +117,9 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
     for _round in range(config.em_rounds):
         for rule in config.em_blocking_rules:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, record_sample_proportion=1.0, max_pairs=config.em_max_pairs
+                to_blocking_rule_creator(rule), record_sample_proportion=1.0, max_pairs=config.em_max_pairs
             )
-            summary["em_sessions"].append(rule)
+            summary["em_sessions"].append(rule_condition(rule))
         correct_u_for_matches(linker, observed_u, lam)
     floor_m_probabilities(linker, config.min_m_probability)
     summary["m_source"] = "EM"
@@ -165,10 +183,11 @@ def correct_u_for_matches(linker: Linker, observed_u: dict, lam: float) -> None:
     """
     for comparison in linker._settings_obj.comparisons:
         levels = [lv for lv in comparison.comparison_levels
-                  if not lv.is_null_level and not lv._fix_u_probability]
-        observed = [observed_u[(comparison.output_column_name, lv.label_for_charts)] for lv in levels]
-        if not levels or any(u is None for u in observed):
+                  if not lv.is_null_level and not lv._fix_u_probability
+                  and observed_u[(comparison.output_column_name, lv.label_for_charts)] is not None]
+        if not levels:
             continue
+        observed = [observed_u[(comparison.output_column_name, lv.label_for_charts)] for lv in levels]
         corrected = [max((u - lam * (lv.m_probability or 0)) / (1 - lam), u / 100)
                      for u, lv in zip(observed, levels)]
         scale = sum(observed) / sum(corrected)
