@@ -105,15 +105,17 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
     linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=seed)
     em_pairs = {rule_condition(rule): count_pairs(con, rule) for rule in config.em_blocking_rules}
     summary["em_pairs"] = em_pairs
+    lam = linker._settings_obj._probability_two_random_records_match
+    observed_u = _u_values(linker)
     if fallback_model is not None and min(em_pairs.values()) < config.min_em_pairs:
         apply_m_probabilities(linker, fallback_model)
+        restrict_m_to_observed_levels(linker, observed_u)
+        correct_u_for_matches(linker, observed_u, lam)
         floor_m_probabilities(linker, config.min_m_probability)
         summary["m_source"] = "default model (input too small for EM)"
         if config.refine_prior:
             summary["probability_two_random_records_match"] = refine_prior(linker, con)
         return summary
-    lam = linker._settings_obj._probability_two_random_records_match
-    observed_u = _u_values(linker)
     for _round in range(config.em_rounds):
         for rule in config.em_blocking_rules:
             linker.training.estimate_parameters_using_expectation_maximisation(
@@ -193,6 +195,25 @@ def correct_u_for_matches(linker: Linker, observed_u: dict, lam: float) -> None:
         scale = sum(observed) / sum(corrected)
         for lv, u in zip(levels, corrected):
             lv.u_probability = min(u * scale, 1.0)
+
+
+def restrict_m_to_observed_levels(linker: Linker, observed_u: dict) -> None:
+    """Borrowed m values renormalised over the levels this input can show at all.
+
+    A level that random pairs of this input never reach (venues of two sources that never
+    agree, titles that never recur) would otherwise take its borrowed share of m with it and
+    turn the remaining levels into evidence against every pair.
+    """
+    for comparison in linker._settings_obj.comparisons:
+        levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
+        seen = [lv for lv in levels if observed_u[(comparison.output_column_name, lv.label_for_charts)] is not None
+                and not lv._fix_m_probability]
+        total = sum(lv.m_probability or 0 for lv in seen)
+        fixed = sum(lv.m_probability or 0 for lv in levels if lv._fix_m_probability)
+        if not seen or total <= 0:
+            continue
+        for lv in seen:
+            lv.m_probability = lv.m_probability / total * max(1 - fixed, 0.0)
 
 
 def floor_m_probabilities(linker: Linker, floor: float) -> None:
