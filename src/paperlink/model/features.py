@@ -33,13 +33,24 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
     WITH base AS (
         SELECT record_id AS unique_id, source AS source_dataset,
             pl_title_norm(title) AS title_norm,
-            list_filter(list_transform(authors, lambda a: pl_name_core(a)),
-                        lambda a: a <> '' AND NOT regexp_matches(a, '^([?]+|-+|n/?a|none|null|unknown|anonymous|et al[.]?)$', 'i')) AS names,
             year, pl_venue_norm(venue) AS venue_norm, list_filter(pl_venue_keys(venue), lambda k: k IS NOT NULL) AS venue_keys, doi, arxiv_id, pmid,
             (coalesce(work_type, '') IN ('preprint', 'posted-content', 'posted_content')
                 OR pl_is_preprint_doi(doi) OR (doi IS NULL AND arxiv_id IS NOT NULL)) AS is_preprint,
             list_distinct(string_split(left(pl_text_norm(abstract), 2000), ' ')) AS abstract_tokens
         FROM {source}
+    ),
+    -- Author names one per row rather than in list lambdas (the same values, several times
+    -- faster in DuckDB): usable names in list order, each one's surname and "surname initial".
+    names AS (
+        SELECT unique_id, pos, core, pl_surname_of_core(core) AS surname FROM (
+            SELECT s.record_id AS unique_id, u.pos, pl_name_core(u.a) AS core
+            FROM {source} s, unnest(s.authors) WITH ORDINALITY AS u(a, pos))
+        WHERE core <> '' AND NOT regexp_matches(core, '^([?]+|-+|n/?a|none|null|unknown|anonymous|et al[.]?)$', 'i')
+    ),
+    authors AS (
+        SELECT unique_id, list(surname ORDER BY pos) AS surnames,
+            list(surname || ' ' || pl_initial(core) ORDER BY pos) AS keys
+        FROM names GROUP BY unique_id
     ),
     tokens AS (
         SELECT unique_id, unnest(list_distinct(string_split(title_norm, ' '))) AS token FROM base
@@ -70,12 +81,13 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
         pl_title_markers(b.title_norm) AS title_markers,
         count(*) OVER (PARTITION BY pl_compact(b.title_norm)) AS title_freq,
         k.title_keys,
-        nullif(list_distinct(list_filter(list_transform(b.names, lambda a: pl_surname_of_core(a)), lambda s: s IS NOT NULL)), []) AS author_surnames,
-        pl_surname_of_core(b.names[1]) AS first_author_surname,
-        nullif(list_distinct(list_filter(list_transform(b.names, lambda a: pl_surname_of_core(a) || ' ' || pl_initial(a)), lambda s: s IS NOT NULL)), []) AS author_keys,
+        nullif(list_distinct(list_filter(a.surnames, lambda s: s IS NOT NULL)), []) AS author_surnames,
+        a.surnames[1] AS first_author_surname,
+        nullif(list_distinct(list_filter(a.keys, lambda s: s IS NOT NULL)), []) AS author_keys,
         b.year, b.venue_norm, nullif(b.venue_keys, []) AS venue_keys, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
         nullif(list_filter(b.abstract_tokens, lambda t: t <> ''), []) AS abstract_tokens
     FROM base b LEFT JOIN weighted w USING (unique_id) LEFT JOIN title_keys k USING (unique_id)
+        LEFT JOIN authors a USING (unique_id)
     ORDER BY b.unique_id
     """)
     return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]

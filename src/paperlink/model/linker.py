@@ -39,7 +39,7 @@ class TrainingConfig:
     em_rounds: int = 2
     # No level's m goes below this: EM's m = 0 ("a match never has different titles") would
     # veto a pair outright, and noisy records (a wrong DOI, a garbled title) do occur.
-    min_m_probability: float = 1e-3
+    min_m_probability: float = 1e-4
     # Re-estimate λ from all scored candidate pairs with the trained m and u (see refine_prior).
     refine_prior: bool = True
     # Fewer EM pairs than this: the input is too small for stable estimates, the shipped
