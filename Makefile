@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO := work/demo/job.toml
 
-.PHONY: venv run test demo bench-accuracy clean browser charts
+.PHONY: venv run test demo bench-accuracy bench-review bench-incremental clean browser charts
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -39,6 +39,14 @@ charts: $(STAMP)
 
 bench-accuracy: $(STAMP)
 	$(PY) benchmarks/accuracy/run.py
+
+# cluster F1 on DBLP-ACM with 0/50/100/200 reviewed pairs (answers simulated from the gold)
+bench-review: $(STAMP)
+	$(PY) benchmarks/review/run.py
+
+# link-new of 1% new records into a ~108k-record synthetic run, against full runs
+bench-incremental: $(STAMP)
+	$(PY) benchmarks/incremental/run.py
 
 clean:
 	rm -rf work out

@@ -21,6 +21,7 @@ state = {"debug": False}
 
 ConfigOpt = typer.Option(DEFAULT_JOB, "--config", "-c", help="job file (job.toml)")
 OutOpt = typer.Option(None, "--out", "-o", help="output directory (default: [output] dir of the job)")
+BackendOpt = typer.Option(None, "--backend", help="duckdb or spark (default: engine.backend of the job, else duckdb)")
 
 
 @app.callback()
@@ -62,9 +63,15 @@ def _job(config: Path, out: Optional[Path]):
     return LinkageJob.from_config(config, out)
 
 
-def _run_steps(config: Path, out: Optional[Path], steps: list[str]) -> None:
+def _run_steps(config: Path, out: Optional[Path], steps: list[str], backend: Optional[str] = None) -> None:
     try:
         job = _job(config, out)
+        if backend is not None:
+            from paperlink.config import BACKENDS, ConfigError
+
+            if backend not in BACKENDS:
+                raise ConfigError(f"--backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+            job.config.engine.backend = backend
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                       console=console, disable=not console.is_terminal) as progress:
@@ -129,21 +136,21 @@ def load(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
 
 
 @app.command()
-def train(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
-    """Build features and train the model without labels; writes model.json."""
-    _run_steps(config, out, ["train"])
+def train(config: Path = ConfigOpt, out: Optional[Path] = OutOpt, backend: Optional[str] = BackendOpt) -> None:
+    """Build features and train the model (without labels; reviewed matches refine m); writes model.json."""
+    _run_steps(config, out, ["train"], backend)
 
 
 @app.command()
-def predict(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
+def predict(config: Path = ConfigOpt, out: Optional[Path] = OutOpt, backend: Optional[str] = BackendOpt) -> None:
     """Score candidate pairs with the trained model."""
-    _run_steps(config, out, ["predict"])
+    _run_steps(config, out, ["predict"], backend)
 
 
 @app.command()
-def cluster(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
+def cluster(config: Path = ConfigOpt, out: Optional[Path] = OutOpt, backend: Optional[str] = BackendOpt) -> None:
     """Cluster scored pairs into works at the job's threshold."""
-    _run_steps(config, out, ["cluster"])
+    _run_steps(config, out, ["cluster"], backend)
 
 
 @app.command()
@@ -153,29 +160,45 @@ def export(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
 
 
 @app.command()
-def run(config: Path = ConfigOpt, out: Optional[Path] = OutOpt) -> None:
+def run(config: Path = ConfigOpt, out: Optional[Path] = OutOpt, backend: Optional[str] = BackendOpt) -> None:
     """The whole job: load -> train -> predict -> cluster -> export."""
     from paperlink.pipeline import STEPS
 
-    _run_steps(config, out, list(STEPS))
+    _run_steps(config, out, list(STEPS), backend)
 
 
 @app.command()
 def evaluate(
-    gold: Path = typer.Option(..., "--gold", "-g", help="CSV of record_id_l,record_id_r pairs or record_id,entity_id labels"),
+    gold: Optional[Path] = typer.Option(None, "--gold", "-g", help="CSV of record_id_l,record_id_r pairs or record_id,entity_id labels"),
+    labels: bool = typer.Option(False, "--labels", help="estimate precision/recall from the reviewed pairs (`paperlink review import`)"),
     config: Path = ConfigOpt,
     out: Optional[Path] = OutOpt,
     scope: str = typer.Option("all", help="all (deduplication) or cross_source (record linkage)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
-    """Score a finished run against ground truth (precision, recall, F1, blocking)."""
+    """Score a finished run against ground truth (precision, recall, F1, blocking) and/or reviewed pairs."""
     try:
-        from paperlink.evaluate import evaluate_run
+        from paperlink.evaluate import GoldError, evaluate_labels, evaluate_run
 
+        if gold is None and not labels:
+            raise GoldError("give --gold FILE (ground truth) and/or --labels (reviewed pairs)")
         job = _job(config, out)
-        result = evaluate_run(job.con, gold, job._settings(), job.config.linkage.threshold, scope=scope)
+        from_labels = evaluate_labels(job.con, job.config.linkage.threshold, scope=scope) if labels else None
+        result = evaluate_run(job.con, gold, job._settings(), job.config.linkage.threshold, scope=scope) if gold else None
     except Exception as exc:
         _fail(exc)
+        return
+    if from_labels is not None:
+        if as_json:
+            if result is None:
+                sys.stdout.write(json.dumps(from_labels, default=str) + "\n")
+                return
+            result["labels"] = from_labels
+        else:
+            from paperlink.cli_review import print_label_evaluation
+
+            print_label_evaluation(from_labels)
+    if result is None:
         return
     if as_json:
         sys.stdout.write(json.dumps(result, default=str) + "\n")
@@ -240,6 +263,8 @@ def charts(
         console.print(f"  {path}")
     console.print(f"{len(paths)} files in [bold]{paths[0].parent if paths else ''}[/bold]")
 
+
+from paperlink import cli_review  # noqa: E402,F401  (registers `review export|import` and `link-new`)
 
 if __name__ == "__main__":
     app()

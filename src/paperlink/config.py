@@ -6,7 +6,6 @@ directory of the job file.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields
@@ -45,19 +44,35 @@ class LinkageConfig:
 
 
 @dataclass
+class EngineConfig:
+    """Where the model runs: ``duckdb`` (embedded, the default) or ``spark`` (Splink's SparkAPI;
+    features are still built in DuckDB and staged as parquet, see paperlink.backends.spark)."""
+
+    backend: str = "duckdb"
+    master: str = "local[*]"  # Spark master URL
+    spark_conf: dict[str, str] = field(default_factory=dict)  # extra SparkSession options
+    work_dir: Path | None = None  # parquet staging and checkpoints; default <database dir>/spark
+
+
+BACKENDS = ("duckdb", "spark")
+
+
+@dataclass
 class JobConfig:
     path: Path
     database: DatabaseConfig
     output_dir: Path
     sources: list[SourceSpec]
     linkage: LinkageConfig
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     @property
     def base_dir(self) -> Path:
         return self.path.parent
 
 
-_SECTIONS = {"database", "output", "sources", "linkage"}
+_SECTIONS = {"database", "output", "sources", "linkage", "engine"}
+_ENGINE_KEYS = {"backend": str, "master": str, "spark_conf": dict, "work_dir": str}
 _DATABASE_KEYS = {"path": str, "threads": int, "memory_limit": str, "temp_directory": str}
 _SOURCE_KEYS = {"name": str, "format": str, "paths": list, "columns": dict}
 _LINKAGE_KEYS = {
@@ -186,12 +201,32 @@ def parse_job(raw: dict, path: Path) -> JobConfig:
     for key, ok, rule in (("recall", 0 < t.recall <= 1, "between 0 (exclusive) and 1"),
                           ("u_max_pairs", t.u_max_pairs > 0, "positive"),
                           ("em_max_pairs", t.em_max_pairs > 0, "positive"),
+                          ("refine_prior_max_pairs", t.refine_prior_max_pairs > 0, "positive"),
                           ("min_em_pairs", t.min_em_pairs >= 0, "0 or more")):
         if not ok:
             raise ConfigError(f"linkage.training.{key} must be {rule}")
     if not t.deterministic_rules or not t.em_blocking_rules:
         raise ConfigError("linkage.training: deterministic_rules and em_blocking_rules must not be empty")
-    return JobConfig(path=path, database=database, output_dir=output_dir, sources=sources, linkage=linkage)
+    return JobConfig(path=path, database=database, output_dir=output_dir, sources=sources, linkage=linkage,
+                     engine=parse_engine(raw.get("engine", {}), base))
+
+
+def parse_engine(raw: dict, base: Path) -> EngineConfig:
+    """``[engine]``: backend, Spark master and options."""
+    _check_keys(raw, _ENGINE_KEYS, "engine.")
+    backend = raw.get("backend", "duckdb")
+    if backend not in BACKENDS:
+        raise ConfigError(f"engine.backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    master = raw.get("master", "local[*]")
+    if not master.strip():
+        raise ConfigError("engine.master must be a Spark master URL such as 'local[*]'")
+    conf = {}
+    for key, value in raw.get("spark_conf", {}).items():
+        if not key.startswith("spark.") or isinstance(value, (dict, list)):
+            raise ConfigError(f"engine.spark_conf.{key} must be a Spark option (spark.*) with a string, number or boolean value")
+        conf[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    return EngineConfig(backend=backend, master=master, spark_conf=conf,
+                        work_dir=_resolve(base, raw["work_dir"]) if "work_dir" in raw else None)
 
 
 def _check_keys(table: object, allowed: dict, prefix: str) -> None:

@@ -136,3 +136,124 @@ def _examples(con, pairs_sql: str, n: int, order: str) -> list[dict]:
 
 def to_json(result: dict) -> str:
     return json.dumps(result, indent=2, default=str)
+
+
+# --------------------------------------------------------------------------- from clerical decisions
+
+LABEL_BIN_WIDTH = 2.0  # match-weight bins in which the reviewed match rate is estimated
+LABEL_PRIOR = 1.0  # pseudo-pairs of the prior rate in each bin
+LABEL_POOL_MIN = 10  # reviewed pairs of one cluster status for their pooled rate to be the bins' prior
+
+
+def evaluate_labels(con: duckdb.DuckDBPyConnection, threshold: float, scope: str = "all") -> dict:
+    """Precision / recall estimated from the reviewed pairs in the ``labels`` table.
+
+    Two views:
+
+    - ``sample``: the reviewed pairs themselves (match / non-match decisions), scored as pairs at
+      the threshold and as clusters.  Clusters honour the decisions (must-link / cannot-link), so
+      after re-clustering the cluster view agrees by construction; the pair-score view does not.
+    - ``estimate``: every candidate pair (``predictions``) and every pair inside a cluster counts;
+      a reviewed pair counts as its decision, any other pair as the reviewed match rate of its
+      stratum: same cluster or not (for a reviewed pair: as it was when the decision was
+      imported) x match-weight bin (``LABEL_BIN_WIDTH`` wide), smoothed with ``LABEL_PRIOR``
+      pseudo-pairs of a prior rate: the pooled reviewed match rate of all pairs with that cluster
+      status if at least ``LABEL_POOL_MIN`` were reviewed, else the model's mean probability in
+      the bin (which then carries the model's miscalibration into the estimate).
+      Pairs inside a cluster that the model never scored count at the estimated precision of the
+      scored ones.  Matches that blocking never proposed are invisible, so recall is recall among
+      candidate pairs.  The estimate is unbiased where reviewed pairs were picked by score only
+      (``uncertain``, ``random``); ``disagreement`` picks by cluster as well, so it is rougher.
+    """
+    if scope not in ("all", "cross_source"):
+        raise GoldError("scope must be 'all' or 'cross_source'")
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'labels'").fetchall()[0][0]
+    if not exists:
+        raise GoldError("no reviewed pairs: the `labels` table is missing (run `paperlink review import FILE` first)")
+    keep = _scope_filter(scope, "a", "b")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE lab AS
+        SELECT record_id_l AS a, record_id_r AS b, decision = 'match' AS is_match FROM labels
+        WHERE decision IN ('match', 'non-match') AND {keep}""")
+    n_unsure = con.execute("SELECT count(*) FROM labels WHERE decision = 'unsure'").fetchall()[0][0]
+    n = con.execute("SELECT count(*) FROM lab").fetchall()[0][0]
+    if n == 0:
+        raise GoldError("no match / non-match decisions to evaluate against (only unsure ones, or none in scope)")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE scored AS
+        SELECT least(unique_id_l, unique_id_r) AS a, greatest(unique_id_l, unique_id_r) AS b,
+               max(match_weight) AS match_weight, max(match_probability) AS match_probability
+        FROM predictions WHERE {_scope_filter(scope, 'unique_id_l', 'unique_id_r')} GROUP BY ALL""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE lab_view AS
+        SELECT l.*, s.match_weight, s.match_probability,
+               cx.cluster_id IS NOT NULL AND cx.cluster_id = cy.cluster_id AS same_cluster
+        FROM lab l LEFT JOIN scored s USING (a, b)
+        LEFT JOIN clusters cx ON cx.record_id = l.a LEFT JOIN clusters cy ON cy.record_id = l.b""")
+
+    def confusion(pred: str) -> dict:
+        tp, fp, fn, tn = con.execute(f"""SELECT count(*) FILTER (WHERE is_match AND {pred}),
+            count(*) FILTER (WHERE NOT is_match AND {pred}), count(*) FILTER (WHERE is_match AND NOT {pred}),
+            count(*) FILTER (WHERE NOT is_match AND NOT {pred}) FROM lab_view""").fetchall()[0]
+        return {**_prf(tp, fp, fn), "tn": tn}
+
+    matches = con.execute("SELECT count(*) FILTER (WHERE is_match) FROM lab").fetchall()[0][0]
+    result: dict = {"scope": scope, "reviewed_pairs": n, "matches": matches, "non_matches": n - matches,
+                    "unsure": n_unsure, "threshold": threshold,
+                    "sample": {"pairs_at_threshold": confusion(f"coalesce(match_probability >= {threshold}, false)"),
+                               "clusters": confusion("same_cluster")}}
+
+    # estimate over all candidate pairs and cluster pairs, in strata (same cluster?, weight bin)
+    w = LABEL_BIN_WIDTH
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE est AS
+        SELECT s.a, s.b, s.match_probability, floor(s.match_weight / {w}) AS bin, l.is_match,
+               coalesce(cx.cluster_id = cy.cluster_id, false) AS same_cluster,
+               coalesce(r.same_cluster_at_review, cx.cluster_id = cy.cluster_id, false) AS stratum_same
+        FROM scored s LEFT JOIN lab l USING (a, b)
+        LEFT JOIN labels r ON r.record_id_l = s.a AND r.record_id_r = s.b
+        LEFT JOIN clusters cx ON cx.record_id = s.a LEFT JOIN clusters cy ON cy.record_id = s.b""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE bins AS
+        WITH g AS (SELECT stratum_same, count(is_match) AS n, avg(is_match::DOUBLE) AS pooled FROM est GROUP BY ALL),
+        b AS (SELECT stratum_same, bin, count(*) AS pairs, count(is_match) AS reviewed,
+                     count(*) FILTER (WHERE is_match) AS reviewed_matches, avg(match_probability) AS model_rate
+              FROM est GROUP BY ALL)
+        SELECT b.*, CASE WHEN g.n >= {LABEL_POOL_MIN} THEN g.pooled ELSE b.model_rate END AS prior_rate,
+               (reviewed_matches + {LABEL_PRIOR} * prior_rate) / (reviewed + {LABEL_PRIOR}) AS rate
+        FROM b JOIN g USING (stratum_same)""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE est AS
+        SELECT e.*, coalesce(e.is_match::DOUBLE, bins.rate) AS p_match FROM est e JOIN bins USING (stratum_same, bin)""")
+    scoped_cluster_pairs = con.execute(f"""
+        SELECT count(*) FROM clusters x JOIN clusters y ON x.cluster_id = y.cluster_id AND x.record_id < y.record_id
+        WHERE {_scope_filter(scope, 'x.record_id', 'y.record_id')}""").fetchall()[0][0]
+    (scored_in, exp_in, exp_all, exp_pairs_pos, n_pairs_pos) = con.execute(f"""SELECT
+        count(*) FILTER (WHERE same_cluster), coalesce(sum(p_match) FILTER (WHERE same_cluster), 0), sum(p_match),
+        coalesce(sum(p_match) FILTER (WHERE match_probability >= {threshold}), 0),
+        count(*) FILTER (WHERE match_probability >= {threshold}) FROM est""").fetchall()[0]
+    # pairs inside clusters that were never scored (linked through others), reviewed or not
+    unscored = con.execute("""SELECT count(*), count(*) FILTER (WHERE is_match) FROM lab_view
+        WHERE match_weight IS NULL AND same_cluster""").fetchall()[0]
+    unscored_missing = con.execute("""SELECT count(*) FILTER (WHERE is_match) FROM lab_view
+        WHERE match_weight IS NULL AND NOT same_cluster""").fetchall()[0][0]
+    precision_scored = exp_in / scored_in if scored_in else 0.0
+    n_unscored_in = max(scoped_cluster_pairs - scored_in, 0)
+    exp_unscored_in = unscored[1] + (n_unscored_in - unscored[0]) * precision_scored
+    tp = exp_in + exp_unscored_in
+    positives = scored_in + n_unscored_in
+    all_matches = exp_all + exp_unscored_in + unscored_missing
+
+    def prf(tp_: float, pos: float, matches_: float) -> dict:
+        p = tp_ / pos if pos else 0.0
+        r = tp_ / matches_ if matches_ else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+
+    bins = con.execute("SELECT bin * ?, pairs, reviewed, reviewed_matches, model_rate, rate, stratum_same FROM bins "
+                       "ORDER BY stratum_same, bin", [w]).fetchall()
+    result["estimate"] = {
+        "clusters": prf(tp, positives, all_matches),
+        "pairs_at_threshold": prf(exp_pairs_pos, n_pairs_pos, exp_all + unscored_missing),
+        "expected_matches": round(all_matches, 1),
+        "candidate_pairs": con.execute("SELECT count(*) FROM scored").fetchall()[0][0],
+        "cluster_pairs": scoped_cluster_pairs,
+        "bins_with_reviews": sum(1 for b in bins if b[2]),
+        "bins": [{"same_cluster": b[6], "weight_from": b[0], "weight_to": b[0] + w, "pairs": b[1], "reviewed": b[2],
+                  "reviewed_matches": b[3], "model_rate": round(b[4], 4), "estimated_rate": round(b[5], 4)} for b in bins],
+    }
+    return result

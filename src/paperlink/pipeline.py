@@ -30,10 +30,12 @@ from pathlib import Path
 import duckdb
 
 from paperlink.clusters.cluster import cluster_predictions
+from paperlink.clusters.ids import PREVIOUS, carry_over_ids, keep_ids_before_clustering
 from paperlink.config import ConfigError, JobConfig, check_settings_sql, load_job, read_settings
 from paperlink.db import connect
 from paperlink.exports.works import build_works, write_parquet, write_text_atomic
 from paperlink.model.features import build_features
+from paperlink.model.labels import match_decisions, train_with_labels
 from paperlink.model.linker import make_linker, train
 from paperlink.records.load import load_sources
 
@@ -55,6 +57,7 @@ class LinkageJob:
         self._staging: Path | None = None  # set while run() writes its outputs aside
         self.timings: dict[str, float] = {}
         self.report: dict = {}
+        self.use_labels = True  # train with reviewed matches from the `labels` table, if any
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, out_dir: str | Path | None = None) -> LinkageJob:
@@ -131,9 +134,16 @@ class LinkageJob:
             build_features(self.con)
             check_settings_sql(self.con, settings, self.config.linkage.training,
                                path=self.config.linkage.settings or "default settings")
-            linker = make_linker(self.con, settings)
             fallback = json.loads(DEFAULT_MODEL.read_text()) if DEFAULT_MODEL.exists() else None
-            summary = train(linker, self.con, self.config.linkage.training, self.config.linkage.seed, fallback)
+            if self.config.engine.backend == "spark":  # u, EM on Spark; the model comes back as DuckDB's
+                from paperlink.backends.spark import train_on_spark
+
+                linker, summary = train_on_spark(self, settings, fallback)
+            else:
+                linker = make_linker(self.con, settings)
+                summary = train(linker, self.con, self.config.linkage.training, self.config.linkage.seed, fallback)
+            if self.use_labels and match_decisions(self.con):  # reviewed matches refine m (model/labels.py)
+                summary["labels"] = train_with_labels(linker, self.con, self.config.linkage.training)
             self.write_dir.mkdir(parents=True, exist_ok=True)
             model = linker.misc.save_model_to_json(None)
             write_text_atomic(self.model_path, json.dumps(model, indent=2, sort_keys=True))
@@ -162,6 +172,10 @@ class LinkageJob:
         def _predict():
             linker = self.linker()
             lk = self.config.linkage
+            if self.config.engine.backend == "spark":
+                from paperlink.backends.spark import predict_on_spark
+
+                return predict_on_spark(self, linker.misc.save_model_to_json(None))
             pred = linker.inference.predict(
                 threshold_match_probability=lk.predict_threshold,
                 num_chunks_left=lk.num_chunks, num_chunks_right=lk.num_chunks,
@@ -180,8 +194,19 @@ class LinkageJob:
     def cluster(self) -> int:
         self._require("predictions", "predict")
         lk = self.config.linkage
+        decisions: dict = {}  # what clerical decisions changed (clusters/constraints.py)
+        stable = keep_ids_before_clustering(self.con)  # a run extended by link-new keeps its ids (clusters/ids.py)
+        clusterer = None
+        if self.config.engine.backend == "spark":
+            from paperlink.backends.spark import spark_clusterer
+
+            clusterer = spark_clusterer(self, self.linker().misc.save_model_to_json(None))
         n = self._timed("cluster", lambda: cluster_predictions(
-            self.linker(), self.con, lk.threshold, lk.duplicate_free_sources))
+            self.linker(), self.con, lk.threshold, lk.duplicate_free_sources, report=decisions, clusterer=clusterer))
+        if decisions:
+            self.report["clerical_decisions"] = decisions
+        if stable:
+            self.report["cluster_ids"] = carry_over_ids(self.con, PREVIOUS, "clusters", "cluster")
         self._check_clustered()
         self.report["clusters"] = n
         return n

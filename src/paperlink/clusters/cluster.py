@@ -6,6 +6,9 @@ when a source has many look-alike records.  Where sources are known to be duplic
 record links to at most one record of each duplicate-free source (its best match), so one
 wrong edge cannot pull a second record of that source into the cluster.
 
+Clerical decisions (table ``labels``, ``paperlink review import``) are honoured: a match decision
+is a must-link, a non-match decision a cannot-link (the rule: :mod:`paperlink.clusters.constraints`).
+
 Cluster ids are deterministic: the smallest ``record_id`` in the cluster.
 """
 
@@ -13,6 +16,8 @@ from __future__ import annotations
 
 import duckdb
 from splink import Linker
+
+from paperlink.clusters.constraints import constrained_edges, enforce_decisions
 
 
 def cluster_predictions(
@@ -22,25 +27,40 @@ def cluster_predictions(
     duplicate_free_sources: list[str],
     predictions: str = "predictions",
     target: str = "clusters",
+    records: str = "records",
+    report: dict | None = None,
+    clusterer=None,
 ) -> int:
-    """Create ``target`` (record_id, source, source_id, cluster_id, cluster_size); returns #clusters."""
-    sdf = linker.table_management.register_table_predict(linker._db_api.register(predictions))
-    if duplicate_free_sources:
-        clustered = linker.clustering.cluster_using_single_best_links(
-            sdf, duplicate_free_datasets=duplicate_free_sources, threshold_match_probability=threshold
-        )
+    """Create ``target`` (record_id, source, source_id, cluster_id, cluster_size) for the records in
+    ``records``; returns #clusters.  ``report`` receives what the clerical decisions changed.
+    ``clusterer(edges_table) -> table`` replaces Splink-on-DuckDB clustering (the Spark backend:
+    the table it returns, in ``con``, has ``unique_id`` and ``cluster_id``)."""
+    edges = constrained_edges(con, predictions, records) or predictions
+    if clusterer is not None:
+        clustered_table = clusterer(edges)
     else:
-        clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            sdf, threshold_match_probability=threshold
-        )
+        sdf = linker.table_management.register_table_predict(linker._db_api.register(edges))
+        if duplicate_free_sources:
+            clustered = linker.clustering.cluster_using_single_best_links(
+                sdf, duplicate_free_datasets=duplicate_free_sources, threshold_match_probability=threshold
+            )
+        else:
+            clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
+                sdf, threshold_match_probability=threshold
+            )
+        clustered_table = clustered.physical_name
     con.execute(f"""
         CREATE OR REPLACE TABLE {target} AS
         WITH c AS (
             SELECT r.record_id, r.source, r.source_id,
                    min(r.record_id) OVER (PARTITION BY coalesce(s.cluster_id, r.record_id)) AS cluster_id
-            FROM records r LEFT JOIN {clustered.physical_name} s ON s.unique_id = r.record_id
+            FROM {records} r LEFT JOIN {clustered_table} s ON s.unique_id = r.record_id
         )
         SELECT *, count(*) OVER (PARTITION BY cluster_id) AS cluster_size FROM c
         ORDER BY cluster_id, record_id
     """)
+    if edges != predictions:
+        changes = enforce_decisions(con, target, edges, threshold, duplicate_free_sources, records)
+        if report is not None:
+            report.update(changes)
     return con.execute(f"SELECT count(DISTINCT cluster_id) FROM {target}").fetchall()[0][0]

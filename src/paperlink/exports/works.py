@@ -18,14 +18,16 @@ from pathlib import Path
 import duckdb
 
 
-def build_works(con: duckdb.DuckDBPyConnection, target: str = "works") -> int:
+def build_works(con: duckdb.DuckDBPyConnection, target: str = "works", clusters: str = "clusters") -> int:
+    """Create ``target`` with one work per cluster of ``clusters`` (``paperlink link-new`` passes
+    the changed clusters only)."""
     con.execute(f"""
     CREATE OR REPLACE TABLE {target} AS
     WITH m AS (
         SELECT c.cluster_id, r.*,
             (coalesce(r.work_type, '') IN ('preprint', 'posted-content') OR pl_is_preprint_doi(r.doi)
              OR (r.doi IS NULL AND r.arxiv_id IS NOT NULL)) AS is_preprint
-        FROM clusters c JOIN records r USING (record_id)
+        FROM {clusters} c JOIN records r USING (record_id)
     ), ranked AS (
         SELECT *, row_number() OVER (PARTITION BY cluster_id
             ORDER BY is_preprint, doi IS NULL, len(coalesce(authors, [])) DESC, record_id) AS rank
@@ -53,18 +55,46 @@ def build_works(con: duckdb.DuckDBPyConnection, target: str = "works") -> int:
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
-    """COPY a query to parquet under a temporary name, then rename: readers never see half a file."""
+    """COPY a query to parquet under a temporary name, flush it to disk, then rename: readers
+    never see half a file, and a crash leaves the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    con.execute(f"COPY ({query}) TO '{_sql_path(tmp)}' (FORMAT parquet, COMPRESSION zstd)")
-    os.replace(tmp, path)
+    try:
+        con.execute(f"COPY ({query}) TO '{_sql_path(tmp)}' (FORMAT parquet, COMPRESSION zstd)")
+        _fsync(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync(path.parent)
 
 
 def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` under a temporary name, flush it to disk, then rename over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync(path.parent)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a directory's entries, after a rename) to disk; best effort."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _sql_path(path: Path) -> str:

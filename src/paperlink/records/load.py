@@ -5,6 +5,14 @@ Duplicate source ids: the first occurrence (by file order, then position) is loa
 records with the same ``source_id`` in the same source go to ``rejected_records`` with a reason
 naming the first one.  Placeholder items that are not records (a JSON ``null`` in a Semantic
 Scholar batch response) are counted as ``skipped``.
+
+No input is lost and bad input does not stop a load: a file whose format cannot be told, a
+reader that fails part-way and a record whose values break the projection SQL each become
+rejected items with a reason.  The counts are taken from the tables themselves (raw items read,
+rows in ``records`` and ``rejected_records``), so ``input = loaded + rejected`` is a real check;
+they are kept per source in ``load_counts``.  A source's rows in ``records``,
+``rejected_records`` and ``load_counts`` are replaced in one transaction at the end of its load:
+a load that fails or is killed leaves each source either as it was or completely reloaded.
 """
 
 from __future__ import annotations
@@ -77,6 +85,20 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE TABLE IF NOT EXISTS rejected_records "
         "(source VARCHAR, file VARCHAR, position BIGINT, reason VARCHAR, raw VARCHAR)"
     )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS load_counts (source VARCHAR, files INTEGER, input BIGINT, "
+        "loaded BIGINT, rejected BIGINT, skipped BIGINT)"
+    )
+
+
+class _Unreadable(SourceFormat):
+    """Stands in for the format of a file that could not be told: its one item is an error."""
+
+    name = "unreadable"
+    projection: dict[str, str] = {}
+
+
+UNREADABLE = _Unreadable()
 
 
 def load_sources(
@@ -84,12 +106,36 @@ def load_sources(
     specs: list[SourceSpec],
     on_file: ProgressHook | None = None,
 ) -> dict[str, SourceCounts]:
-    """(Re)load every source: each source's previous rows are replaced.  Returns counts per source."""
+    """(Re)load every source: each source's previous rows are replaced, and rows of sources no
+    longer in the job are dropped.  Returns counts per source."""
     create_tables(con)
     counts: dict[str, SourceCounts] = {}
     for spec in specs:
         counts[spec.name] = load_source(con, spec, on_file)
+    names = [spec.name for spec in specs]
+    stale = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'raw\\_%' ESCAPE '\\' "
+        "AND table_schema = 'main'").fetchall() if r[0][4:] not in names]
+    with _transaction(con):
+        for table in ("records", "rejected_records", "load_counts"):
+            con.execute(f"DELETE FROM {table} WHERE source NOT IN (SELECT unnest(?::VARCHAR[]))", [names])
+        for table in stale:
+            con.execute(f'DROP TABLE IF EXISTS "{table}"')
     return counts
+
+
+class _transaction:
+    """``with _transaction(con):`` BEGIN ... COMMIT, or ROLLBACK if the block raises."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def __enter__(self):
+        self.con.execute("BEGIN TRANSACTION")
+
+    def __exit__(self, exc_type, exc, tb):
+        self.con.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        return False
 
 
 def load_source(
@@ -103,48 +149,88 @@ def load_source(
         f"CREATE TABLE {raw_table} (file VARCHAR, file_index INTEGER, format VARCHAR, "
         "position BIGINT, raw VARCHAR, error VARCHAR)"
     )
-    con.execute("DELETE FROM records WHERE source = ?", [spec.name])
-    con.execute("DELETE FROM rejected_records WHERE source = ?", [spec.name])
     counts = SourceCounts()
     formats: dict[str, SourceFormat] = {}
     for file_index, path in enumerate(spec.files()):
-        fmt = get_format(spec.format, spec) if spec.format != "auto" else detect_format(path, spec)
-        formats[fmt.name] = fmt
         counts.files += 1
+        if path.stat().st_size == 0:
+            continue  # an empty file holds no records
+        try:
+            fmt = get_format(spec.format, spec) if spec.format != "auto" else detect_format(path, spec)
+        except InputFileError as exc:  # a file whose format cannot be told: one rejected item
+            _add_error(con, raw_table, path, file_index, UNREADABLE.name, str(exc))
+            continue
+        formats[fmt.name] = fmt
         n = 0
-        for items in fmt.raw_items(con, path):
-            if isinstance(items, str):  # a query DuckDB runs itself (fast path)
-                source = f"({items})"
-            else:
-                con.register("_raw_batch", items)
-                source = "_raw_batch"
-            added = con.execute(
-                f"INSERT INTO {raw_table} SELECT ?, ?, ?, position, {fmt.raw_sql()}, error FROM {source}",
-                [str(path), file_index, fmt.name],
-            ).fetchall()[0][0]
-            if source == "_raw_batch":
-                con.unregister("_raw_batch")
-            n += added
-            if on_file:
-                on_file(spec.name, path, n)
+        try:
+            for items in fmt.raw_items(con, path):
+                if isinstance(items, str):  # a query DuckDB runs itself (fast path)
+                    source = f"({items})"
+                else:
+                    con.register("_raw_batch", items)
+                    source = "_raw_batch"
+                added = con.execute(
+                    f"INSERT INTO {raw_table} SELECT ?, ?, ?, position, {fmt.raw_sql()}, error FROM {source}",
+                    [str(path), file_index, fmt.name],
+                ).fetchall()[0][0]
+                if source == "_raw_batch":
+                    con.unregister("_raw_batch")
+                n += added
+                if on_file:
+                    on_file(spec.name, path, n)
+        except Exception as exc:  # a reader that breaks on this file: what it read stays, the rest is one item
+            _add_error(con, raw_table, path, file_index, fmt.name,
+                       f"reader failed after {n} items: {type(exc).__name__}: {_first_line(exc)}")
+        check = getattr(fmt, "check_file", None)
+        problem = check(con, path, spec) if check else None
+        if problem:  # e.g. a CSV without a mapped column: every row of the file is rejected with the reason
+            con.execute(f"UPDATE {raw_table} SET error = ? WHERE file_index = ? AND error IS NULL",
+                        [problem, file_index])
+    unreadable = con.execute(f"SELECT count(*) FROM {raw_table} WHERE format = ?", [UNREADABLE.name]).fetchall()[0][0]
+    if unreadable or not formats:  # (with no format at all it only creates an empty _staged)
+        formats[UNREADABLE.name] = UNREADABLE
+    con.execute("DROP TABLE IF EXISTS _staged")
     for fmt in formats.values():
         _project(con, spec, fmt, raw_table)
     _reject_duplicates(con, spec.name)
-    con.execute(
-        f"INSERT INTO records SELECT {_record_column_names()} FROM _staged "
-        "WHERE reason IS NULL AND NOT skip ORDER BY file_index, position"
-    )
-    con.execute(
-        "INSERT INTO rejected_records SELECT ?, file, position, reason, raw FROM _staged "
-        "WHERE reason IS NOT NULL ORDER BY file_index, position",
-        [spec.name],
-    )
-    (counts.input, counts.loaded, counts.rejected, counts.skipped) = con.execute(
-        "SELECT count(*) FILTER (WHERE NOT skip), count(*) FILTER (WHERE reason IS NULL AND NOT skip), "
-        "count(*) FILTER (WHERE reason IS NOT NULL), count(*) FILTER (WHERE skip) FROM _staged"
-    ).fetchall()[0]
+    raw_n = con.execute(f"SELECT count(*) FROM {raw_table}").fetchall()[0][0]
+    counts.skipped = con.execute("SELECT count(*) FILTER (WHERE skip) FROM _staged").fetchall()[0][0]
+    counts.input = raw_n - counts.skipped
+    with _transaction(con):  # the source's previous rows are replaced all at once
+        con.execute("DELETE FROM records WHERE source = ?", [spec.name])
+        con.execute("DELETE FROM rejected_records WHERE source = ?", [spec.name])
+        con.execute("DELETE FROM load_counts WHERE source = ?", [spec.name])
+        con.execute(
+            f"INSERT INTO records SELECT {_record_column_names()} FROM _staged "
+            "WHERE reason IS NULL AND NOT skip ORDER BY file_index, position"
+        )
+        con.execute(
+            "INSERT INTO rejected_records SELECT ?, file, position, reason, raw FROM _staged "
+            "WHERE reason IS NOT NULL ORDER BY file_index, position",
+            [spec.name],
+        )
+        # counted from the tables, not from _staged: a row lost on the way shows as input != loaded + rejected
+        counts.loaded = con.execute("SELECT count(*) FROM records WHERE source = ?", [spec.name]).fetchall()[0][0]
+        counts.rejected = con.execute(
+            "SELECT count(*) FROM rejected_records WHERE source = ?", [spec.name]).fetchall()[0][0]
+        con.execute("INSERT INTO load_counts VALUES (?, ?, ?, ?, ?, ?)",
+                    [spec.name, counts.files, counts.input, counts.loaded, counts.rejected, counts.skipped])
     con.execute("DROP TABLE IF EXISTS _staged")
     return counts
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def _add_error(con, raw_table: str, path: Path, file_index: int, fmt_name: str, error: str) -> None:
+    """One error item after the file's last item."""
+    con.execute(
+        f"INSERT INTO {raw_table} SELECT ?, ?, ?, coalesce(max(position), 0) + 1, NULL, ? "
+        f"FROM {raw_table} WHERE file_index = ?",
+        [str(path), file_index, fmt_name, error, file_index],
+    )
 
 
 def _record_column_names() -> str:
@@ -168,7 +254,7 @@ def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
     WITH parsed AS (
         SELECT file, file_index, position, raw, error,
                CASE WHEN error IS NULL THEN TRY_CAST(raw AS JSON) END AS j
-        FROM {raw_table} WHERE format = '{fmt.name}'
+        FROM {raw_table} WHERE format = '{fmt.name}' {_ROWS}
     ), marked AS (
         SELECT *, coalesce(j IS NOT NULL AND ({fmt.skip_item_sql()}), false) AS skip FROM parsed
     ), projected AS (
@@ -218,8 +304,68 @@ def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = '_staged'"
     ).fetchall()[0][0]
-    verb = "INSERT INTO _staged" if exists else "CREATE TEMP TABLE _staged AS"
-    con.execute(f"{verb} {sql}")
+    _stage(con, sql, raw_table, fmt.name, create=not exists)
+
+
+_ROWS = "/*rows*/"
+# errors that are not about the values of some rows: no point in looking for a bad row
+_NOT_ROW_ERRORS = (duckdb.OutOfMemoryException, duckdb.InterruptException, duckdb.IOException,
+                   duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException)
+
+
+def _stage(con, sql: str, raw_table: str, fmt_name: str, create: bool = False) -> None:
+    """Append the projection of a format's raw items to ``_staged``, in slices of rows sized to
+    the memory limit (DuckDB's JSON functions hold every parsed document of a vector, per
+    expression and thread, outside what it can spill).  If some record's values make the SQL
+    fail (a cast a projection does not guard), the failing rows are found by bisection and
+    rejected one by one; the rest load."""
+    lo, hi, avg_len = con.execute(
+        f"SELECT min(rowid), max(rowid), avg(length(raw)) FROM {raw_table} WHERE format = ?", [fmt_name]).fetchone()
+    step = _rows_per_statement(con, avg_len or 0)
+    if lo is None or step >= 2048:  # a DuckDB vector: slicing finer than that is what bounds the memory
+        if create:
+            try:  # the common case in one statement
+                con.execute(f"CREATE TEMP TABLE _staged AS {sql.replace(_ROWS, '')}")
+                return
+            except _NOT_ROW_ERRORS:
+                raise
+            except duckdb.Error:
+                pass
+        if lo is None:
+            return
+        step = hi - lo + 1
+    if create:
+        con.execute(f"CREATE TEMP TABLE _staged AS {sql.replace(_ROWS, '')} LIMIT 0")
+    todo = [(a, min(a + step - 1, hi)) for a in range(lo + (hi - lo) // step * step, lo - 1, -step)]
+    while todo:
+        a, b = todo.pop()
+        part = sql.replace(_ROWS, "" if (a, b) == (lo, hi) else f"AND rowid BETWEEN {a} AND {b}")
+        try:
+            con.execute(f"INSERT INTO _staged {part}")
+        except _NOT_ROW_ERRORS:
+            raise
+        except duckdb.Error as exc:
+            if a == b:
+                con.execute(f"UPDATE {raw_table} SET error = ? WHERE rowid = ?",
+                            [f"record could not be projected: {_first_line(exc)}", a])
+                con.execute(f"INSERT INTO _staged {part}")
+            else:  # halve the slice until the failing rows are found
+                mid = (a + b) // 2
+                todo += [(mid + 1, b), (a, mid)]
+
+
+_UNITS = {"": 1, "b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**10, "mib": 2**20, "gib": 2**30,
+          "tib": 2**40}
+
+
+def _rows_per_statement(con, avg_len: float) -> int:
+    """Raw items one projection statement may take: a share of the memory limit per thread,
+    at about 100 times an item's size (its JSON parsed once per projected field)."""
+    limit, threads = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
+    m = re.match(r"\s*([\d.]+)\s*([a-z]*)", str(limit).lower())
+    limit_bytes = float(m.group(1)) * _UNITS.get(m.group(2), 1) if m else 8e9
+    per_row = 100 * max(avg_len, 500)
+    return max(64, int(limit_bytes * 0.3 / max(int(threads), 1) / per_row))
 
 
 def _reject_duplicates(con, source: str) -> None:

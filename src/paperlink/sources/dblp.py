@@ -16,19 +16,14 @@ endpoint's JSON (one row per author) is not a record format and is not read.
 
 from __future__ import annotations
 
-import json
 import re
-import zlib
 from html.entities import html5
-from xml.etree import ElementTree as ET
 
 from paperlink.sources.base import (
-    BATCH_ROWS,
     FileSample,
     JsonSourceFormat,
     SourceFormat,
-    batch,
-    open_binary,
+    iter_xml_records,
     xml_text,
 )
 
@@ -102,43 +97,8 @@ class DblpXml(SourceFormat):
         return "j->>'$.type' IN ('www', 'person')"
 
     def raw_items(self, con, path):
-        """Like :func:`~paperlink.sources.base.iter_xml_records`, over the entity-expanded stream."""
-        positions: list[int] = []
-        raws: list[str | None] = []
-        errors: list[str | None] = []
-        n = 0
-        root = None
-        parser = ET.XMLPullParser(events=("start", "end"))
-        try:
-            with open_binary(path) as fh:
-                for data in expand_entities(fh):
-                    parser.feed(data)
-                    for event, elem in parser.read_events():
-                        if root is None:
-                            root = elem
-                        if event != "end" or elem.tag not in RECORD_TAGS:
-                            continue
-                        n += 1
-                        positions.append(n)
-                        try:
-                            raws.append(json.dumps(_record(elem), ensure_ascii=False))
-                            errors.append(None)
-                        except Exception as exc:  # a record of the wrong shape: reject it, keep going
-                            raws.append(None)
-                            errors.append(f"unreadable record element: {exc}")
-                        elem.clear()
-                        if elem is not root:
-                            root.clear()  # drop finished records from the <dblp> root
-                        if len(positions) >= BATCH_ROWS:
-                            yield batch(positions, raws, errors)
-                            positions, raws, errors = [], [], []
-                parser.close()
-        except (ET.ParseError, EOFError, OSError, zlib.error) as exc:
-            positions.append(n + 1)
-            raws.append(None)
-            errors.append(f"invalid XML after record {n}: {exc}")
-        if positions:
-            yield batch(positions, raws, errors)
+        """:func:`~paperlink.sources.base.iter_xml_records` over the entity-expanded stream."""
+        yield from iter_xml_records(path, RECORD_TAGS, _record, transform=expand_entities)
 
 
 class DblpSearch(JsonSourceFormat):

@@ -20,7 +20,7 @@ def content(field: str) -> str:
 
 
 VENUE = f"coalesce({content('venue')}, {content('venueid')}, split_part(j->>'$.invitation', '/-/', 1))"
-EPOCH_DATE = "strftime(epoch_ms(TRY_CAST(j->>'$.{}' AS BIGINT)), '%Y-%m-%d')"
+EPOCH_DATE = "try(strftime(epoch_ms(TRY_CAST(j->>'$.{}' AS BIGINT)), '%Y-%m-%d'))"  # try(): an absurd epoch is no date
 
 
 class OpenReview(JsonSourceFormat):

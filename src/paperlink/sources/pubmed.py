@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import duckdb
 
 from paperlink.sources.base import (
     BATCH_ROWS,
@@ -21,9 +20,9 @@ from paperlink.sources.base import (
     FileSample,
     JsonSourceFormat,
     SourceFormat,
-    _first_line,
+    _record_text,
     _sql_str,
-    batch,
+    ijson_salvage,
     iter_xml_records,
     xml_text,
 )
@@ -140,15 +139,78 @@ class PubmedEsummary(JsonSourceFormat):
     def raw_items(self, con, path):
         source = f"read_json_objects({_sql_str(path)}, format='unstructured', maximum_object_size=1073741824)"
         sql = f"""
-            WITH doc AS (SELECT json_extract_string(json, '$.result.uids[*]') AS uids,
-                                json_transform(json->'$.result', '"MAP(VARCHAR, JSON)"') AS result
-                         FROM {source})
-            SELECT row_number() OVER () AS position, item::VARCHAR AS raw, NULL AS error
-            FROM (SELECT unnest(list_transform(uids, lambda u: result[u])) AS item FROM doc)"""
+            WITH doc AS (
+                SELECT coalesce(json_type(json, '$.result') = 'OBJECT' AND json_type(json, '$.result.uids') = 'ARRAY',
+                                false) AS ok,
+                       json_type(json) AS t,
+                       json_extract_string(json, '$.result.uids[*]') AS uids,
+                       CASE WHEN json_type(json, '$.result') = 'OBJECT'
+                            THEN json_transform(json->'$.result', '"MAP(VARCHAR, JSON)"') END AS result
+                FROM {source}),
+            flat AS (
+                SELECT unnest(CASE WHEN ok THEN list_transform(uids, lambda u: {{'uid': u, 'item': result[u]}})
+                                   ELSE [{{'uid': NULL::VARCHAR, 'item': NULL::JSON}}] END) AS e, ok, t
+                FROM doc)
+            SELECT row_number() OVER () AS position, e.item::VARCHAR AS raw,
+                   CASE WHEN NOT ok THEN 'not an esummary response (no result.uids list): the document is JSON ' || t
+                        WHEN e.item IS NULL THEN 'uid ' || e.uid || ' is listed in result.uids but has no entry'
+                   END AS error
+            FROM flat"""
         try:
             table = con.sql(sql).arrow()
-        except duckdb.Error as exc:
-            yield batch([1], [None], [f"invalid esummary JSON: {_first_line(exc)}"])
+            table = table.read_all() if hasattr(table, "read_all") else table
+        except Exception:  # duckdb.Error or the Arrow stream's error: read it again, carefully
+            yield from self._salvage(path)
             return
-        table = table.read_all() if hasattr(table, "read_all") else table
         yield from table.cast(RAW_SCHEMA).to_batches(BATCH_ROWS)
+
+    @staticmethod
+    def _salvage(path):
+        """Stream ``result``'s entries (in file order; an entry as often as ``uids`` lists it)
+        up to the point where the file breaks off, which becomes one error item."""
+        yield from ijson_salvage(path, _esummary_pass)
+
+
+def _esummary_pass(reader, backend, skip: int, rows):
+    """``result``'s entries from ijson events (each emitted as soon as it is complete)."""
+    from collections import Counter
+
+    from ijson.common import ObjectBuilder
+
+    n = 0
+    listed: Counter | None = None
+    key = builder = None
+    depth = 0
+
+    def finish(key, value):
+        nonlocal n, listed
+        if key == "uids":
+            listed = Counter(str(u) for u in value) if isinstance(value, list) else Counter()
+            return
+        for _ in range(listed[key] if listed is not None else 1):
+            n += 1
+            if n > skip:
+                rows.add(n, *_record_text(value))
+
+    try:
+        for prefix, event, value in backend.parse(reader, multiple_values=True, use_float=backend.backend != "python"):
+            if builder is not None:
+                builder.event(event, value)
+                depth += event in ("start_map", "start_array")
+                depth -= event in ("end_map", "end_array")
+                if depth == 0:
+                    finish(key, builder.value)
+                    builder = None
+            elif prefix == "result" and event == "map_key":
+                key = value
+            elif key is not None and prefix == f"result.{key}":
+                if event in ("start_map", "start_array"):
+                    builder, depth = ObjectBuilder(), 1
+                    builder.event(event, value)
+                else:
+                    finish(key, value)
+            if rows.full:
+                yield rows.take()
+    except Exception as exc:  # noqa: BLE001 - the parse error, a truncated gzip, ...
+        return n, 0, exc
+    return n, 0, None

@@ -3,9 +3,20 @@
 ``columns`` maps canonical fields to the file's column names (``{title = "title", authors =
 "authors", source_id = "id"}``).  A string author column is split into names on ``;``, `` and ``,
 ``&`` or, failing those, on commas between full names; a list column is taken as is.
+
+Bad rows do not stop a CSV: DuckDB's reject store collects them (too many or too few fields,
+invalid UTF-8, ...) and each becomes a rejected item with its line number and text.  A file that
+lacks a mapped column rejects all its rows with a reason naming the column.
 """
 
 from __future__ import annotations
+
+import csv
+import tempfile
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
 
 from paperlink.sources.base import (
     BATCH_ROWS,
@@ -17,6 +28,7 @@ from paperlink.sources.base import (
     _first_line,
     _sql_str,
     batch,
+    open_binary,
 )
 
 SPLIT_AUTHORS = "pl_split_authors({})"
@@ -51,20 +63,151 @@ class _Table(SourceFormat):
                 projection[field] = ref
         return projection
 
-    def raw_items(self, con, path):
-        sql = f"SELECT row_number() OVER () AS position, to_json(t)::VARCHAR AS raw, NULL AS error FROM {self.reader.format(_sql_str(path))} t"
+    def reader_sql(self, path, rejects: str | None = None, strict: bool = True) -> str:
+        return self.reader.format(_sql_str(path))
+
+    def columns_of(self, con, path) -> list[str] | None:
+        cur = con.cursor()
         try:
-            reader = con.cursor().sql(sql).to_arrow_reader(BATCH_ROWS)
-            for rb in reader:
-                yield rb.cast(RAW_SCHEMA)
-        except Exception as exc:  # duckdb.Error: a file the reader cannot parse
-            yield batch([1], [None], [f"unreadable {self.name} file: {_first_line(exc)}"])
+            return [r[0] for r in cur.execute(f"DESCRIBE SELECT * FROM {self.reader_sql(path)}").fetchall()]
+        except Exception:  # noqa: BLE001 - unreadable: raw_items reports it
+            return None
+        finally:
+            cur.close()
+
+    def check_file(self, con, path, spec) -> str | None:
+        """Why every row of this file is unusable (a mapped column it lacks), or None."""
+        cols = self.columns_of(con, path)
+        if not cols:
+            return None
+        missing = [f"{col!r} (columns.{field})" for field, col in spec.columns.items()
+                   if col.replace('"', "") not in cols]
+        if not missing:
+            return None
+        shown = ", ".join(repr(c) for c in cols[:20]) + (", ..." if len(cols) > 20 else "")
+        return f"this file has no column {', '.join(missing)}; its columns: {shown}"
+
+    def raw_items(self, con, path):
+        n = 0
+        rejects: list[tuple] = []
+        error = None
+        for strict in (True, False):  # a CSV that breaks DuckDB's strict parser is read on leniently
+            error = yield from self._read(con, path, n, strict, rejects)
+            n = self._n
+            if not error or self.name != "csv" or "GZIP" in error.upper():
+                break
+        if error and open_binary_is_gzip(path):
+            # DuckDB cannot read past a truncated gzip: read what decompresses from a copy
+            with tempfile.TemporaryDirectory() as tmp:
+                copy = Path(tmp) / Path(str(path)).name.removesuffix(".gz")
+                ended = _gunzip_what_remains(path, copy)
+                for strict in (True, False):
+                    again = yield from self._read(con, copy, n, strict, rejects)
+                    n = self._n
+                    if not again:
+                        break
+            error = f"unreadable {self.name} file after row {n}: file truncated or corrupt ({ended})"
+        if error:
+            yield batch([n + 1], [None], [error])
+            n += 1
+        if rejects:  # rows DuckDB's reject store holds (bad field counts, invalid UTF-8, ...), one item each
+            yield batch(list(range(n + 1, n + 1 + len(rejects))), [r[1] for r in rejects],
+                        [f"CSV line {r[0]}: {r[2]}"[:500] for r in rejects])
+
+    def _read(self, con, path, skip: int, strict: bool, rejects: list):
+        """Yield batches of rows ``skip + 1``...; return an error text if the read broke off.
+        Rows the reject store holds are appended to ``rejects``."""
+        table = f"_pl_rejects_{uuid.uuid4().hex[:12]}"
+        cur = con.cursor()
+        sql = f"SELECT to_json(t)::VARCHAR AS raw FROM {self.reader_sql(path, table, strict)} t OFFSET {int(skip)}"
+        self._n = n = skip
+        error = None
+        try:
+            for rb in cur.sql(sql).to_arrow_reader(BATCH_ROWS):
+                positions = pa.array(range(n + 1, n + 1 + rb.num_rows), pa.int64())
+                self._n = n = n + rb.num_rows
+                yield pa.RecordBatch.from_arrays(
+                    [positions, rb.column(0).cast(pa.string()), pa.nulls(rb.num_rows, pa.string())], schema=RAW_SCHEMA)
+        except Exception as exc:  # noqa: BLE001 - duckdb.Error / Arrow: a file the reader cannot parse (further)
+            error = f"unreadable {self.name} file{f' after row {n}' if n else ''}: {_first_line(exc)}"
+        try:
+            if self.name == "csv":
+                rejects += cur.execute(
+                    f"SELECT line, any_value(csv_line), string_agg(DISTINCT error_type || ': ' || error_message, '; ') "
+                    f"FROM {table} GROUP BY line ORDER BY line").fetchall()
+        except Exception:  # noqa: BLE001 - no reject store (the read failed before creating it)
+            pass
+        finally:
+            cur.close()
+        return error
+
+
+def open_binary_is_gzip(path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _gunzip_what_remains(path, target: Path) -> str:
+    """Copy what decompresses of a damaged gzip to ``target``; returns how it ended."""
+    ended = "complete"
+    with open_binary(Path(str(path))) as src, open(target, "wb") as dst:
+        try:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+        except Exception as exc:  # noqa: BLE001
+            ended = f"{type(exc).__name__}: {exc}"
+    return ended
+
+
+def _header(path) -> tuple[str, list[str]] | None:
+    """The delimiter (the most frequent of , tab ; | in the first line) and the column names of a
+    CSV/TSV file (duplicates numbered as DuckDB does: ``id``, ``id_1``), or None if unreadable."""
+    try:
+        with open_binary(Path(str(path))) as fh:
+            head = fh.read(1 << 20)
+    except Exception:  # noqa: BLE001 - unreadable: the reader reports it
+        return None
+    line = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")
+    counts = {d: line.count(d) for d in (",", "\t", ";", "|")}
+    delim = max(counts, key=lambda d: (counts[d], d == ","))
+    delim = delim if counts[delim] else ","
+    names: list[str] = []
+    for name in next(csv.reader([line], delimiter=delim), []) or ["column0"]:
+        name = name or f"column{len(names)}"
+        base, k = name, 0
+        while name in names:
+            k += 1
+            name = f"{base}_{k}"
+        names.append(name)
+    return delim, names
 
 
 class Csv(_Table):
+    """CSV/TSV.  The dialect and the columns come from the header line, not from DuckDB's
+    sniffer, which damaged rows can mislead (another delimiter, a later line taken for the
+    header); a file that breaks the strict parser (mixed line ends, stray quotes) is read on in
+    lenient mode."""
+
     name = "csv"
     description = "CSV/TSV with a column mapping"
-    reader = "read_csv({}, all_varchar = true, header = true, store_rejects = false)"
+    reader = "read_csv({}, all_varchar = true, header = true, max_line_size = 134217728)"
+
+    def columns_of(self, con, path) -> list[str] | None:
+        header = _header(path)
+        return header[1] if header else None
+
+    def reader_sql(self, path, rejects: str | None = None, strict: bool = True) -> str:
+        header = _header(path)
+        if header is None:
+            return self.reader.format(_sql_str(path))
+        delim, names = header
+        columns = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in names) + "}"
+        sql = (f"read_csv({_sql_str(path)}, auto_detect = false, header = true, delim = {_sql_str(delim)}, "
+               f"quote = '\"', escape = '\"', columns = {columns}, max_line_size = 134217728, "
+               f"strict_mode = {str(strict).lower()}")
+        if rejects:
+            sql += f", store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{rejects}_scan'"
+        return sql + ")"
 
     def detect(self, sample: FileSample) -> bool:
         return sample.path.name.lower().removesuffix(".gz").endswith((".csv", ".tsv"))

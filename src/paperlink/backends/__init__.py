@@ -1,0 +1,1 @@
+"""Engines other than embedded DuckDB for the model steps (``[engine] backend``)."""
