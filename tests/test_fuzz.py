@@ -103,3 +103,11 @@ def test_array_where_lines_are_expected_and_back(name, con, tmp_path, container,
     case.suffix = suffix
     got = fuzzkit.check(con, case, fuzzkit.write_case(case, tmp_path))
     assert got["loaded"] == 5
+
+
+@pytest.mark.parametrize("name", [n for n in JSON_LOADERS if "jsonl" in fuzzkit.FORMATS[n].containers])
+def test_json_lines_of_one_record(name, con, tmp_path):
+    """One line, one record, no trailing newline: JSON Lines, not a page without items."""
+    case = fuzzkit.plain_case(name, ["good"], container="jsonl")
+    got = fuzzkit.check(con, case, fuzzkit.write_case(case, tmp_path))
+    assert got["loaded"] == 1

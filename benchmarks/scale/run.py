@@ -100,6 +100,15 @@ def write_job(corpus_dir: Path, run_dir: Path, args) -> Path:
     if args.memory_limit:
         db.append(f'memory_limit = "{args.memory_limit}"')
     linkage = ["threshold = 0.9", "seed = 42"]
+    if args.settings or args.drop_rule:
+        from paperlink.config import read_settings
+
+        settings = read_settings(args.settings.resolve() if args.settings else None)
+        text = lambda r: r["blocking_rule"] if isinstance(r, dict) else r  # noqa: E731
+        settings["blocking_rules_to_generate_predictions"] = [
+            r for r in settings["blocking_rules_to_generate_predictions"] if not any(d in text(r) for d in args.drop_rule)]
+        (run_dir / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+        linkage.append(f'settings = "{(run_dir / "settings.json").as_posix()}"')
     if args.num_chunks:
         linkage.append(f"num_chunks = {args.num_chunks}")
     lines = ["[database]", *db, "", "[output]", f'dir = "{(run_dir / "out").as_posix()}"', "",
@@ -175,6 +184,50 @@ def bare_splink(con, settings: dict, training, seed: int, threshold: float, pred
             "total": round(sum(seconds.values()), 2), "clusters": n_clusters}
 
 
+def candidate_pairs(job, chunks: int) -> dict[str, int]:
+    """Pairs the prediction blocking rules produce, per rule (match_key), counted chunk by chunk
+    as predict makes them (Splink's own count holds every pair in memory at once)."""
+    linker = job.linker()
+    counts: dict[str, int] = {}
+    for left in range(1, chunks + 1):
+        for right in range(1, chunks + 1):
+            blocked = linker.inference.compute_blocked_pairs_for_predict_chunk((left, chunks), (right, chunks))
+            for key, n in job.con.execute(
+                    f"SELECT match_key, count(*) FROM {blocked.physical_name} GROUP BY 1").fetchall():
+                counts[key] = counts.get(key, 0) + n
+            blocked.drop_table_from_database_and_remove_from_cache()
+    return dict(sorted(counts.items(), key=lambda kv: int(kv[0])))
+
+
+def score(result: dict, job, corpus_dir: Path, chunks: int, evaluate: bool = True) -> None:
+    """Candidate pairs and accuracy against gold.csv into ``result`` (a failure is recorded, not raised)."""
+    from paperlink.evaluate import evaluate_run
+
+    records = result["records"]
+    try:
+        start = time.perf_counter()
+        per_rule = candidate_pairs(job, max(chunks, 1 + records // 250_000))
+        rules = job._settings()["blocking_rules_to_generate_predictions"]
+        result["candidate_pairs"] = sum(per_rule.values())
+        result["candidate_pairs_by_rule"] = {
+            (rules[int(k)]["blocking_rule"] if isinstance(rules[int(k)], dict) else rules[int(k)]): n
+            for k, n in per_rule.items()}
+        result["pairs_per_record"] = round(result["candidate_pairs"] / records, 1)
+        result["candidate_pairs_seconds"] = round(time.perf_counter() - start, 1)
+    except Exception as exc:  # noqa: BLE001 (the job's figures stand without it)
+        result["candidate_pairs_error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+    if not evaluate:
+        return
+    try:
+        start = time.perf_counter()
+        ev = evaluate_run(job.con, corpus_dir / "gold.csv", job._settings(), job.config.linkage.threshold, scope="all",
+                          candidate_pairs=result.get("candidate_pairs"))
+        result["accuracy"] = {k: ev[k] for k in ("precision", "recall", "f1", "pair_completeness", "gold_pairs")}
+        result["evaluate_seconds"] = round(time.perf_counter() - start, 1)
+    except Exception as exc:  # noqa: BLE001
+        result["accuracy_error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     size = ap.add_mutually_exclusive_group(required=True)
@@ -187,6 +240,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 16GB")
     ap.add_argument("--num-chunks", type=int, default=None, help="linkage.num_chunks")
     ap.add_argument("--backend", choices=("duckdb", "spark"), default="duckdb")
+    ap.add_argument("--settings", type=Path, default=None,
+                    help="experiment: another Splink settings JSON (default: linkage_config/splink_settings.json)")
+    ap.add_argument("--drop-rule", action="append", default=[], metavar="TEXT",
+                    help="experiment: leave out the prediction blocking rules containing TEXT (repeatable)")
+    ap.add_argument("--max-title-key-block", type=int, default=None,
+                    help="experiment: paperlink.model.features.MAX_TITLE_KEY_BLOCK for this run")
     ap.add_argument("--overhead", action="store_true", help="also time a bare Splink script on the same features")
     ap.add_argument("--no-evaluate", action="store_true", help="skip scoring against gold.csv")
     ap.add_argument("--keep", action="store_true", help="keep the run directory (database, outputs)")
@@ -202,6 +261,10 @@ def main(argv: list[str] | None = None) -> dict:
     job_file = write_job(corpus_dir, run_dir, args)
     load_before = os.getloadavg()
 
+    if args.max_title_key_block:
+        import paperlink.model.features
+
+        paperlink.model.features.MAX_TITLE_KEY_BLOCK = args.max_title_key_block
     rss = PeakRSS()
     wall = time.perf_counter()
     job, steps = run_job(job_file, rss)
@@ -211,6 +274,8 @@ def main(argv: list[str] | None = None) -> dict:
     result: dict = {
         "works": works, "records": records, "seed": args.seed, "backend": args.backend,
         "threads": args.threads or os.cpu_count(), "memory_limit": args.memory_limit,
+        "num_chunks": args.num_chunks or 1, "settings": str(args.settings) if args.settings else "default",
+        "max_title_key_block": args.max_title_key_block or "default", "dropped_rules": args.drop_rule,
         "synth_seconds": None if synth_seconds is None else round(synth_seconds, 1),
         "steps": steps, "job_seconds": round(job_seconds, 2),
         "us_per_record": round(job_seconds / records * 1e6, 1),
@@ -218,20 +283,7 @@ def main(argv: list[str] | None = None) -> dict:
         "clusters": job.report.get("clusters"),
         "training": {k: v for k, v in job.report.get("training", {}).items() if k != "em_sessions"},
     }
-    if not args.no_evaluate or args.overhead:
-        from paperlink.evaluate import count_candidate_pairs
-
-        start = time.perf_counter()
-        result["candidate_pairs"] = count_candidate_pairs(con, job._settings())
-        result["pairs_per_record"] = round(result["candidate_pairs"] / records, 1)
-        result["candidate_pairs_seconds"] = round(time.perf_counter() - start, 1)
-    if not args.no_evaluate:
-        from paperlink.evaluate import evaluate_run
-
-        start = time.perf_counter()
-        ev = evaluate_run(con, corpus_dir / "gold.csv", job._settings(), job.config.linkage.threshold, scope="all")
-        result["accuracy"] = {k: ev[k] for k in ("precision", "recall", "f1", "pair_completeness", "gold_pairs")}
-        result["evaluate_seconds"] = round(time.perf_counter() - start, 1)
+    score(result, job, corpus_dir, args.num_chunks or 1, evaluate=not args.no_evaluate)
     if args.overhead:
         # paperlink's train builds the features first; the bare script starts from that table
         ours = sum(steps[s]["seconds"] for s in ("train", "predict", "cluster")) - steps["train"].get("of_which_features", 0)

@@ -49,7 +49,7 @@ class TrainingConfig:
     # ... from the pairs among a random sample of records sized to give about this many candidate
     # pairs (all records when they give fewer): the estimate is unbiased, and big inputs are not
     # scored twice.
-    refine_prior_max_pairs: float = 1e6
+    refine_prior_max_pairs: float = 3e5
     # Fewer EM pairs than this: the input is too small for stable estimates, the shipped
     # default model's m values are used as they are.
     min_em_pairs: int = 2000
@@ -234,7 +234,7 @@ def refine_prior(linker: Linker, con: duckdb.DuckDBPyConnection, iterations: int
     return lam
 
 
-REFINE_PROBE_RECORDS = 50_000  # records whose candidate pairs size the sample of refine_prior
+REFINE_PROBE_RECORDS = 20_000  # records whose candidate pairs size the sample of refine_prior
 
 
 def _record_sample(con: duckdb.DuckDBPyConnection, name: str, proportion: float, seed: int,

@@ -695,8 +695,22 @@ class JsonSourceFormat(SourceFormat):
             # JSON values one after another (JSON Lines whose first line is damaged): read line
             # by line, every line after the damage survives
             yield from read_json_lines(con, path)
+        elif _no_items_in_one_line(batches, path):
+            # one line holding one object without the page structure: JSON Lines of one record
+            yield from read_json_lines(con, path)
         else:
             yield from batches
+
+
+def _no_items_in_one_line(batches: list, path: Path) -> bool:
+    """The document read found none of the item paths, and the file is one line."""
+    if len(batches) != 1 or batches[0].num_rows != 1:
+        return False
+    error = batches[0].column("error")[0].as_py()
+    if not (error or "").startswith("no records at"):
+        return False
+    sample = sample_file(path, whole_lines=2)
+    return len([ln for ln in sample.text.split("\n") if ln.strip(" \t\r")]) == 1
 
 
 def _broken_after(batches: list) -> tuple[int, int] | None:

@@ -1,0 +1,89 @@
+"""Performance changes that must not change results: hoisted comparison calls, cheap pair counts,
+λ from a sample of records, and the [engine] section of job.toml."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from paperlink.config import ConfigError, parse_engine
+from paperlink.db import connect
+from paperlink.model.features import build_features
+from paperlink.model.linker import DEFAULT_SETTINGS, count_pairs, make_linker, refine_prior
+from paperlink.model.sqlopt import hoist, shared_calls
+from paperlink.pipeline import DEFAULT_MODEL, LinkageJob
+from paperlink.synth import generate
+
+
+@pytest.fixture(scope="module")
+def corpus_con(tmp_path_factory):
+    out = tmp_path_factory.mktemp("scale")
+    generate(80, out, seed=5, processes=1)
+    job = LinkageJob.from_config(out / "job.toml")
+    job.config.database.path = out / "db.duckdb"
+    job.load()
+    build_features(job.con)
+    yield job.con
+    job.close()
+
+
+def test_shared_calls_of_the_default_settings():
+    calls = shared_calls(json.loads(DEFAULT_SETTINGS.read_text()))
+    assert "pl_weighted_jaccard(title_tokens_l, title_weights_l, title_wsum_l, title_tokens_r, title_wsum_r)" in calls
+    assert "pl_overlap(author_surnames_l, author_surnames_r)" in calls
+    assert "len(list_intersect(abstract_tokens_l, abstract_tokens_r))" in calls
+    assert not any(c.startswith("jaro_winkler_similarity") for c in calls)  # used once per comparison
+    assert not any(c.startswith("list_intersect") for c in calls)  # inside a hoisted call already
+
+
+def test_hoist_rewrites_only_comparison_vector_selects():
+    sql = ("WITH x AS (select a, CASE WHEN f(a_l, a_r) > 1 THEN 2 WHEN f(a_l, a_r) > 0 THEN 1 ELSE 0 END as gamma_a "
+           "from blocked_with_cols) select * from x")
+    out = hoist(sql, ["f(a_l, a_r)"])
+    assert out.count("f(a_l, a_r)") == 1 and "AS blocked_with_cols" in out
+    assert hoist("select f(a_l, a_r), f(a_l, a_r) from t", ["f(a_l, a_r)"]) == "select f(a_l, a_r), f(a_l, a_r) from t"
+    assert hoist(sql, ["g(a_l, a_r)"]) == sql
+
+
+def test_hoisted_prediction_is_identical(corpus_con):
+    con = corpus_con
+    model = json.loads(DEFAULT_MODEL.read_text())
+    rows = {}
+    for flag in (True, False):
+        pred = make_linker(con, model, hoist_shared_calls=flag).inference.predict()
+        rows[flag] = con.execute(f"SELECT * EXCLUDE (match_weight, match_probability), round(match_weight, 9) "
+                                 f"FROM {pred.physical_name} ORDER BY unique_id_l, unique_id_r").fetchall()
+        pred.drop_table_from_database_and_remove_from_cache()
+    assert len(rows[True]) > 100 and rows[True] == rows[False]
+
+
+def test_equality_rule_counts_match_the_join(corpus_con):
+    con = corpus_con
+    for rule in ("l.first_author_surname = r.first_author_surname", "l.title_compact = r.title_compact",
+                 "l.first_author_surname = r.first_author_surname AND l.year = r.year"):
+        join = con.execute(f"SELECT count(*) FROM features l JOIN features r ON l.unique_id < r.unique_id AND ({rule})").fetchall()[0][0]
+        assert count_pairs(con, rule) == join > 0
+
+
+def test_refine_prior_on_a_sample_of_records(corpus_con):
+    con = corpus_con
+    model = json.loads(DEFAULT_MODEL.read_text())
+    full = refine_prior(make_linker(con, model), con)
+    same = refine_prior(make_linker(con, model), con, max_pairs=1e9)  # fewer pairs than that: all records
+    sampled = refine_prior(make_linker(con, model), con, max_pairs=300)
+    assert same == pytest.approx(full, rel=1e-12)
+    assert sampled == pytest.approx(full, rel=0.5) and sampled != full
+    assert not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '__pl_refine%'").fetchall()[0][0]
+
+
+def test_engine_section():
+    e = parse_engine({"backend": "spark", "master": "local[2]", "spark_conf": {"spark.driver.memory": "2g", "spark.sql.adaptive.enabled": True},
+                      "work_dir": "spark"}, Path("/tmp/job"))
+    assert e.backend == "spark" and e.spark_conf == {"spark.driver.memory": "2g", "spark.sql.adaptive.enabled": "true"}
+    assert e.work_dir == Path("/tmp/job/spark")
+    assert parse_engine({}, Path("/tmp")).backend == "duckdb"
+    for bad in ({"backend": "polars"}, {"master": " "}, {"spark_conf": {"driver.memory": "2g"}}, {"threads": 2}):
+        with pytest.raises(ConfigError):
+            parse_engine(bad, Path("/tmp"))
