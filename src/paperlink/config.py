@@ -40,6 +40,8 @@ class LinkageConfig:
     duplicate_free_sources: list[str] = field(default_factory=list)
     predict_threshold: float = 0.01  # pairs below this probability are not kept at all
     num_chunks: int = 1  # split predict into num_chunks x num_chunks pieces (memory)
+    # clusters of 3 .. this many records are checked pair by pair and chains split (0: off)
+    refine_max_cluster_size: int = 2000
     training: TrainingConfig = field(default_factory=TrainingConfig)
 
 
@@ -78,6 +80,7 @@ _SOURCE_KEYS = {"name": str, "format": str, "paths": list, "columns": dict}
 _LINKAGE_KEYS = {
     "settings": str, "threshold": float, "seed": int, "link_type": str,
     "duplicate_free_sources": list, "predict_threshold": float, "num_chunks": int, "training": dict,
+    "refine_max_cluster_size": int,
 }
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib|%)?\s*$", re.IGNORECASE)
 
@@ -184,6 +187,7 @@ def parse_job(raw: dict, path: Path) -> JobConfig:
         duplicate_free_sources=list(lk.get("duplicate_free_sources", [])),
         predict_threshold=float(lk.get("predict_threshold", 0.01)),
         num_chunks=int(lk.get("num_chunks", 1)),
+        refine_max_cluster_size=int(lk.get("refine_max_cluster_size", 2000)),
         training=TrainingConfig(**training_raw),
     )
     if not 0 < linkage.threshold < 1:
@@ -192,6 +196,8 @@ def parse_job(raw: dict, path: Path) -> JobConfig:
         raise ConfigError("linkage.predict_threshold must be a match probability from 0 up to (not including) 1")
     if linkage.num_chunks < 1:
         raise ConfigError("linkage.num_chunks must be at least 1")
+    if linkage.refine_max_cluster_size < 0:
+        raise ConfigError("linkage.refine_max_cluster_size must be 0 (off) or a number of records")
     if linkage.link_type not in (None, "dedupe_only", "link_only", "link_and_dedupe"):
         raise ConfigError("linkage.link_type must be one of dedupe_only, link_only, link_and_dedupe")
     unknown = set(linkage.duplicate_free_sources) - set(names)

@@ -219,7 +219,7 @@ def score_new(con: duckdb.DuckDBPyConnection, model: dict, predict_threshold: fl
 
 
 def cluster_neighbourhood(con: duckdb.DuckDBPyConnection, model: dict, threshold: float,
-                          duplicate_free_sources: list[str], run: str) -> dict:
+                          duplicate_free_sources: list[str], run: str, refine_max_size: int = 2000) -> dict:
     """Steps 4-5: re-cluster the reached clusters plus the new records into ``_pl_sub_rows`` (rows
     for ``clusters``, committed by :func:`link_new`)."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _pl_touched AS
@@ -240,7 +240,9 @@ def cluster_neighbourhood(con: duckdb.DuckDBPyConnection, model: dict, threshold
     decisions: dict = {}
     linker = make_linker(con, model, "_pl_sub_features")
     cluster_predictions(linker, con, threshold, duplicate_free_sources, predictions="_pl_sub_predictions",
-                        target="_pl_sub_clusters", records="_pl_sub_records", report=decisions)
+                        target="_pl_sub_clusters", records="_pl_sub_records", report=decisions,
+                        features="_pl_sub_features", refine_max_size=refine_max_size)
+    decisions.pop("refinement", None)
     old = dict(con.execute("""SELECT c.record_id, c.cluster_id FROM clusters c
         SEMI JOIN _pl_sub_records s USING (record_id)""").fetchall())
     parts_by_key: dict[str, list[str]] = {}
@@ -337,7 +339,8 @@ def link_new(job, specs: list[SourceSpec], on_step=None, on_file=None) -> dict:
         return report
     step("features", lambda: new_features(con))
     report["pairs_scored"] = step("predict", lambda: score_new(con, model, lk.predict_threshold))
-    clustered = step("cluster", lambda: cluster_neighbourhood(con, model, lk.threshold, lk.duplicate_free_sources, run))
+    clustered = step("cluster", lambda: cluster_neighbourhood(con, model, lk.threshold, lk.duplicate_free_sources, run,
+                                                              lk.refine_max_cluster_size))
     affected = clustered.pop("affected_ids")
     changes = clustered.pop("_changes")
     report["clusters"] = clustered

@@ -202,7 +202,10 @@ class LinkageJob:
 
             clusterer = spark_clusterer(self, self.linker().misc.save_model_to_json(None))
         n = self._timed("cluster", lambda: cluster_predictions(
-            self.linker(), self.con, lk.threshold, lk.duplicate_free_sources, report=decisions, clusterer=clusterer))
+            self.linker(), self.con, lk.threshold, lk.duplicate_free_sources, report=decisions, clusterer=clusterer,
+            refine_max_size=lk.refine_max_cluster_size))
+        if "refinement" in decisions:
+            self.report["cluster_refinement"] = decisions.pop("refinement")
         if decisions:
             self.report["clerical_decisions"] = decisions
         if stable:

@@ -18,6 +18,7 @@ import duckdb
 from splink import Linker
 
 from paperlink.clusters.constraints import constrained_edges, enforce_decisions
+from paperlink.clusters.refine import split_chained_clusters
 
 
 def cluster_predictions(
@@ -30,11 +31,15 @@ def cluster_predictions(
     records: str = "records",
     report: dict | None = None,
     clusterer=None,
+    features: str = "features",
+    refine_max_size: int | None = 2000,
 ) -> int:
     """Create ``target`` (record_id, source, source_id, cluster_id, cluster_size) for the records in
     ``records``; returns #clusters.  ``report`` receives what the clerical decisions changed.
     ``clusterer(edges_table) -> table`` replaces Splink-on-DuckDB clustering (the Spark backend:
-    the table it returns, in ``con``, has ``unique_id`` and ``cluster_id``)."""
+    the table it returns, in ``con``, has ``unique_id`` and ``cluster_id``).  With
+    ``refine_max_size`` (None: off), chained clusters of up to that many records are split
+    (:mod:`paperlink.clusters.refine`, scoring their pairs over ``features``)."""
     edges = constrained_edges(con, predictions, records) or predictions
     if clusterer is not None:
         clustered_table = clusterer(edges)
@@ -59,6 +64,11 @@ def cluster_predictions(
         SELECT *, count(*) OVER (PARTITION BY cluster_id) AS cluster_size FROM c
         ORDER BY cluster_id, record_id
     """)
+    if refine_max_size:
+        refined = split_chained_clusters(con, linker.misc.save_model_to_json(None), target, threshold,
+                                         features=features, max_size=refine_max_size)
+        if report is not None:
+            report["refinement"] = refined
     if edges != predictions:
         changes = enforce_decisions(con, target, edges, threshold, duplicate_free_sources, records)
         if report is not None:

@@ -1,0 +1,80 @@
+"""Chained clusters are split: greedy additive edge contraction over every pair of a cluster."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from paperlink.clusters.refine import additive_edge_contraction, split_chained_clusters
+from paperlink.pipeline import LinkageJob
+from paperlink.synth import generate
+
+
+def test_a_chain_through_a_middle_record_is_cut_at_the_conflict():
+    # b links to a and to c, but a and c are strongly different: c leaves
+    parts = additive_edge_contraction([("a", "b", 5.0), ("b", "c", 4.0), ("a", "c", -20.0)])
+    assert parts == [["a", "b"], ["c"]]
+
+
+def test_records_sharing_an_identifier_stay_together():
+    # a retitled preprint (p) and its journal version (j), tied by the record (x) carrying both
+    # ids: p shares its arXiv id with x, j its DOI
+    edges = [("j", "x", 12.0), ("p", "x", 6.0), ("j", "p", -25.0)]
+    assert additive_edge_contraction(edges) == [["j", "x"], ["p"]]
+    assert additive_edge_contraction(edges, must_link=[("p", "x")]) == [["j"], ["p", "x"]]
+    assert additive_edge_contraction(edges, must_link=[("p", "x"), ("j", "x")]) == [["j", "p", "x"]]
+
+
+def test_groups_join_on_the_sum_of_their_pairs():
+    # each d-x pair is weakly negative, but the group {a, b, c} as a whole pulls d in
+    edges = [("a", "b", 9.0), ("a", "c", 9.0), ("b", "c", 9.0), ("a", "d", 6.0), ("b", "d", -1.0), ("c", "d", -1.0)]
+    assert additive_edge_contraction(edges) == [["a", "b", "c", "d"]]
+    # ... unless the negative evidence outweighs the positive
+    edges[-1] = ("c", "d", -8.0)
+    assert additive_edge_contraction(edges) == [["a", "b", "c"], ["d"]]
+
+
+def test_no_negative_pair_keeps_the_cluster_and_order_does_not_matter():
+    edges = [("r1", "r2", 2.0), ("r2", "r3", 1.0), ("r1", "r3", 0.5)]
+    assert additive_edge_contraction(edges) == [["r1", "r2", "r3"]]
+    assert additive_edge_contraction(list(reversed(edges))) == [["r1", "r2", "r3"]]
+
+
+@pytest.fixture(scope="module")
+def linked_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("refine")
+    generate(150, out, seed=11, processes=1)
+    job = LinkageJob.from_config(out / "job.toml")
+    job.config.database.path = out / "db.duckdb"
+    job.config.output_dir = out / "run"
+    job.run()
+    yield job
+    job.close()
+
+
+def test_two_works_chained_into_one_cluster_are_split_back(linked_run):
+    con = linked_run.con
+    model = json.loads(linked_run.model_path.read_text())
+    # two multi-record works with different titles, forced into one cluster as a bad chain would
+    a, b = [r[0] for r in con.execute("""
+        SELECT cluster_id FROM clusters WHERE cluster_size BETWEEN 2 AND 6
+        GROUP BY cluster_id ORDER BY cluster_id LIMIT 2""").fetchall()]
+    before = dict(con.execute("SELECT record_id, cluster_id FROM clusters").fetchall())
+    con.execute("CREATE TABLE chained AS SELECT * FROM clusters")
+    con.execute(f"UPDATE chained SET cluster_id = '{a}' WHERE cluster_id = '{b}'")
+    report = split_chained_clusters(con, model, "chained", linked_run.config.linkage.threshold)
+    after = dict(con.execute("SELECT record_id, cluster_id FROM chained").fetchall())
+    assert report["clusters_split"] >= 1
+    assert after == before, "the split gives back the two works, every other cluster unchanged"
+    sizes = con.execute("SELECT count(*) = max(cluster_size) FROM chained GROUP BY cluster_id").fetchall()
+    assert all(ok for (ok,) in sizes)
+
+
+def test_refinement_is_reported_and_can_be_turned_off(linked_run):
+    assert set(linked_run.report["cluster_refinement"]) >= {"clusters_checked", "clusters_split", "clusters_too_big"}
+    con = linked_run.con
+    model = json.loads(linked_run.model_path.read_text())
+    con.execute("CREATE OR REPLACE TABLE untouched AS SELECT * FROM clusters")
+    report = split_chained_clusters(con, model, "untouched", linked_run.config.linkage.threshold, max_size=2)
+    assert report["clusters_checked"] == 0  # no cluster of 3 .. 2 records
