@@ -80,9 +80,21 @@ def shared_calls(settings: dict) -> list[str]:
                 continue
             if any(v + "(" in call.lower().replace(" ", "") for v in _VOLATILE):
                 continue
+            if _free_lambda_variables(call, text):
+                continue  # inside a lambda body: its value depends on the list element
             picked.append(call)
         chosen += [c for c in picked if c not in chosen and c in text]
     return chosen
+
+
+_LAMBDA = re.compile(r"\blambda\s+([A-Za-z_][\w\s,]*):|\b([A-Za-z_]\w*)\s*->(?!>)")
+
+
+def _free_lambda_variables(call: str, text: str) -> bool:
+    """Whether ``call`` uses a lambda parameter of ``text`` that it does not bind itself."""
+    params = {v.strip() for m in _LAMBDA.finditer(text) for v in (m.group(1) or m.group(2)).split(",") if v.strip()}
+    bound = {v.strip() for m in _LAMBDA.finditer(call) for v in (m.group(1) or m.group(2)).split(",") if v.strip()}
+    return any(re.search(rf"(?<![\w.]){re.escape(v)}\b", call) for v in params - bound)
 
 
 def _pattern(call: str) -> re.Pattern:
