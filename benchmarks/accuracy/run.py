@@ -1,10 +1,12 @@
 """Zero-label accuracy on the labelled benchmarks in ../shared/benchmarks, end to end.
 
-    python benchmarks/accuracy/run.py [--json]
+    python benchmarks/accuracy/run.py [--json] [--only NAME]
 
 Each dataset has a job file here that maps columns with the csv loader and otherwise uses the
 default linkage_config/splink_settings.json.  Gold pairs are derived from ../shared at run
-time (never copied into the project) and scored over all pairs of the run.
+time (never copied into the project) and scored over all pairs of the run.  ``dblp_acm_noisy``
+is generated at run time into a temporary directory (noisy.py: scraped-web-style copies of the
+ACM records, dedupe_only with the default settings, scored over all pairs).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from noisy import make_noisy_dblp_acm  # beside this file
 
 from paperlink.evaluate import evaluate_run
 from paperlink.pipeline import LinkageJob
@@ -31,14 +34,19 @@ DATASETS = {
     "cora": ("cora.toml", "all",
              "SELECT 'cora:' || id AS record_id, label AS entity_id "
              f"FROM read_csv('{SHARED}/cora/cora.csv', all_varchar = true)"),
+    # generated: (function writing job + gold into a directory, scope, None)
+    "dblp_acm_noisy": (make_noisy_dblp_acm, "all", None),
 }
 
 
 def run_dataset(name: str, workdir: Path) -> dict:
     job_file, scope, gold_sql = DATASETS[name]
-    gold = workdir / f"{name}_gold.csv"
-    duckdb.connect().execute(f"COPY ({gold_sql}) TO '{gold}' (HEADER)")
-    job = LinkageJob.from_config(HERE / job_file)
+    if callable(job_file):
+        job_path, gold = job_file(workdir / name)
+    else:
+        job_path, gold = HERE / job_file, workdir / f"{name}_gold.csv"
+        duckdb.connect().execute(f"COPY ({gold_sql}) TO '{gold}' (HEADER)")
+    job = LinkageJob.from_config(job_path)
     start = time.perf_counter()
     job.run()
     seconds = time.perf_counter() - start
@@ -52,8 +60,14 @@ def run_dataset(name: str, workdir: Path) -> dict:
 def main() -> None:
     if not SHARED.exists():
         sys.exit(f"benchmarks not found: {SHARED} (../shared is needed beside the project)")
+    names = list(DATASETS)
+    if "--only" in sys.argv:
+        i = sys.argv.index("--only") + 1
+        if i >= len(sys.argv) or sys.argv[i] not in DATASETS:
+            sys.exit(f"--only needs one of: {', '.join(DATASETS)}")
+        names = [sys.argv[i]]
     with tempfile.TemporaryDirectory() as tmp:
-        rows = [run_dataset(name, Path(tmp)) for name in DATASETS]
+        rows = [run_dataset(name, Path(tmp)) for name in names]
     if "--json" in sys.argv:
         print(json.dumps(rows, indent=2))
         return

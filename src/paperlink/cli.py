@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Optional
@@ -25,8 +26,11 @@ BackendOpt = typer.Option(None, "--backend", help="duckdb or spark (default: eng
 
 
 @app.callback()
-def main(debug: bool = typer.Option(False, "--debug", help="show tracebacks on errors")) -> None:
+def main(debug: bool = typer.Option(False, "--debug", help="show tracebacks and Splink's log on errors")) -> None:
     state["debug"] = debug
+    from paperlink.model.linker import SPLINK_LOG_LEVEL
+
+    SPLINK_LOG_LEVEL["level"] = logging.INFO if debug else logging.ERROR
 
 
 def _user_error_types() -> tuple[type[BaseException], ...]:

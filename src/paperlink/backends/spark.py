@@ -35,7 +35,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import logging
 import os
 import re
 import shutil
@@ -44,6 +43,7 @@ from pathlib import Path
 import duckdb
 
 from paperlink.config import ConfigError
+from paperlink.model.linker import SPLINK_LOG_LEVEL
 
 # DuckDB function -> Spark SQL function (same arguments, same meaning on lists)
 RENAMES = {
@@ -249,7 +249,7 @@ class SparkEngine:
         if validate:
             self.validate(translated, features)
         translated.setdefault("linker_uid", "paperlink")
-        return Linker(db_api.register(features), translated, log_level=logging.WARNING)
+        return Linker(db_api.register(features), translated, log_level=SPLINK_LOG_LEVEL["level"])
 
     def validate(self, settings: dict, features) -> None:
         """Spark analyses every translated condition over the features' columns (nothing runs)."""

@@ -69,6 +69,11 @@ def load_settings(path: str | Path | None) -> dict:
     return settings
 
 
+# Splink's own log (EM progress, "level not observed" notes): warnings for the Python API and
+# notebooks; the CLI shows errors only unless --debug (run_report.json lists untrained levels).
+SPLINK_LOG_LEVEL = {"level": logging.WARNING}
+
+
 def make_linker(con: duckdb.DuckDBPyConnection, settings: dict | str | Path, table: str = "features",
                 hoist_shared_calls: bool = True) -> Linker:
     """A Splink linker over ``table``.  With ``hoist_shared_calls`` (the default) each call that
@@ -80,7 +85,7 @@ def make_linker(con: duckdb.DuckDBPyConnection, settings: dict | str | Path, tab
     settings.setdefault("linker_uid", "paperlink")
     db_api = HoistingDuckDBAPI(con, shared_calls(settings) if hoist_shared_calls else [])
     sdf = db_api.register(table)
-    return Linker(sdf, settings, log_level=logging.WARNING)
+    return Linker(sdf, settings, log_level=SPLINK_LOG_LEVEL["level"])
 
 
 def rule_condition(rule: str | dict) -> str:
@@ -156,6 +161,7 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
         restrict_m_to_observed_levels(linker, observed_u)
         correct_u_for_matches(linker, observed_u, lam)
         floor_m_probabilities(linker, config.min_m_probability)
+        summary["untrained_levels"] = fill_untrained_levels(linker, config.min_m_probability, config.u_max_pairs)
         summary["m_source"] = "default model (input too small for EM)"
         if config.refine_prior:
             summary["probability_two_random_records_match"] = refine_prior(linker, con, max_pairs=config.refine_prior_max_pairs, seed=seed)
@@ -171,6 +177,7 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
             summary["em_sessions"].append(rule_condition(rule))
         correct_u_for_matches(linker, observed_u, lam)
     floor_m_probabilities(linker, config.min_m_probability)
+    summary["untrained_levels"] = fill_untrained_levels(linker, config.min_m_probability, config.u_max_pairs)
     summary["m_source"] = "EM"
     lap("em")
     if config.refine_prior:
@@ -341,6 +348,25 @@ def floor_m_probabilities(linker: Linker, floor: float) -> None:
         scale = total / sum(raised)
         for lv, m in zip(levels, raised):
             lv.m_probability = m * scale
+
+
+def fill_untrained_levels(linker: Linker, floor: float, u_max_pairs: float) -> list[str]:
+    """Levels neither EM nor the default model could train get m = ``floor`` (rare among
+    matches), and levels u sampling never saw u = 1 / ``u_max_pairs`` (the most an unseen
+    frequency can be), instead of Splink's generic defaults (a mid-range m that would make a
+    rare level, e.g. a truncated title, near-certain evidence).  Returns the levels filled."""
+    filled = []
+    for comparison in linker._settings_obj.comparisons:
+        for lv in comparison.comparison_levels:
+            if lv.is_null_level:
+                continue
+            if not lv._fix_m_probability and not isinstance(lv._m_probability, float):
+                lv.m_probability = floor
+                filled.append(f"{comparison.output_column_name}: {lv.label_for_charts} (m)")
+            if not lv._fix_u_probability and not isinstance(lv._u_probability, float):
+                lv.u_probability = 1 / u_max_pairs
+                filled.append(f"{comparison.output_column_name}: {lv.label_for_charts} (u)")
+    return filled
 
 
 def apply_m_probabilities(linker: Linker, model: dict) -> None:
