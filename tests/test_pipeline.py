@@ -167,3 +167,21 @@ columns = {cols}
     job.close()
     assert result["pair_completeness"] >= 0.99
     assert result["f1"] >= 0.95, result
+
+
+def test_trained_weights_are_complete_and_never_invert_a_similarity_ladder(tmp_path):
+    job_file, _ = write_job(tmp_path)
+    job = LinkageJob.from_config(job_file)
+    job.run()
+    ladders = job.config.linkage.training.monotone_levels
+    job.close()
+    model = json.loads((tmp_path / "out" / "model.json").read_text())
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        assert all(isinstance(lv.get("m_probability"), float) and isinstance(lv.get("u_probability"), float)
+                   for lv in levels), f"{comparison['output_column_name']}: a level without m or u"
+        labels = [lv["label_for_charts"] for lv in levels]
+        first = ladders.get(comparison["output_column_name"])
+        if first in labels:
+            factors = [lv["m_probability"] / lv["u_probability"] for lv in levels[labels.index(first):]]
+            assert all(b <= a * (1 + 1e-9) for a, b in zip(factors, factors[1:])), (comparison["output_column_name"], factors)

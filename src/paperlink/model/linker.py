@@ -44,6 +44,14 @@ class TrainingConfig:
     # No level's m goes below this: EM's m = 0 ("a match never has different titles") would
     # veto a pair outright, and noisy records (a wrong DOI, a garbled title) do occur.
     min_m_probability: float = 1e-4
+    # Similarity ladders: from the named level on, a comparison's levels run from most to least
+    # similar, so none may be stronger evidence than the level before it (EM on confounded
+    # blocks and sparse u samples can invert them: a near-identical title must not outweigh an
+    # identical one).  {comparison: first level of its ladder}
+    monotone_levels: dict[str, str] = field(default_factory=lambda: {
+        "title": "exact", "authors": "same authors", "year": "same year", "venue": "same venue",
+        "abstract": "jaccard >= 0.7",
+    })
     # Re-estimate λ from all scored candidate pairs with the trained m and u (see refine_prior).
     refine_prior: bool = True
     # ... from the pairs among a random sample of records sized to give about this many candidate
@@ -162,6 +170,7 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
         correct_u_for_matches(linker, observed_u, lam)
         floor_m_probabilities(linker, config.min_m_probability)
         summary["untrained_levels"] = fill_untrained_levels(linker, config.min_m_probability, config.u_max_pairs)
+        summary["capped_levels"] = enforce_ladders(linker, config.monotone_levels)
         summary["m_source"] = "default model (input too small for EM)"
         if config.refine_prior:
             summary["probability_two_random_records_match"] = refine_prior(linker, con, max_pairs=config.refine_prior_max_pairs, seed=seed)
@@ -178,6 +187,7 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
         correct_u_for_matches(linker, observed_u, lam)
     floor_m_probabilities(linker, config.min_m_probability)
     summary["untrained_levels"] = fill_untrained_levels(linker, config.min_m_probability, config.u_max_pairs)
+    summary["capped_levels"] = enforce_ladders(linker, config.monotone_levels)
     summary["m_source"] = "EM"
     lap("em")
     if config.refine_prior:
@@ -367,6 +377,28 @@ def fill_untrained_levels(linker: Linker, floor: float, u_max_pairs: float) -> l
                 lv.u_probability = 1 / u_max_pairs
                 filled.append(f"{comparison.output_column_name}: {lv.label_for_charts} (u)")
     return filled
+
+
+def enforce_ladders(linker: Linker, ladders: dict[str, str]) -> list[str]:
+    """Cap each ladder level's Bayes factor m/u at the previous level's (by raising its u).
+    Returns the levels capped."""
+    capped = []
+    for comparison in linker._settings_obj.comparisons:
+        levels = [lv for lv in comparison.comparison_levels if not lv.is_null_level]
+        labels = [lv.label_for_charts for lv in levels]
+        first = ladders.get(comparison.output_column_name)
+        if first not in labels:
+            continue
+        ceiling = None
+        for lv in levels[labels.index(first):]:
+            m, u = lv.m_probability, lv.u_probability
+            if not (isinstance(m, float) and isinstance(u, float) and u > 0):
+                continue
+            if ceiling is not None and m / u > ceiling:
+                lv.u_probability = min(m / ceiling, 1.0)
+                capped.append(f"{comparison.output_column_name}: {lv.label_for_charts}")
+            ceiling = lv.m_probability / lv.u_probability
+    return capped
 
 
 def apply_m_probabilities(linker: Linker, model: dict) -> None:
