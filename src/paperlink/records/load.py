@@ -147,7 +147,7 @@ def load_source(
     con.execute(f"DROP TABLE IF EXISTS {raw_table}")
     con.execute(
         f"CREATE TABLE {raw_table} (file VARCHAR, file_index INTEGER, format VARCHAR, "
-        "position BIGINT, raw VARCHAR, error VARCHAR)"
+        "position BIGINT, raw VARCHAR USING COMPRESSION zstd, error VARCHAR)"
     )
     counts = SourceCounts()
     formats: dict[str, SourceFormat] = {}
@@ -205,8 +205,8 @@ def load_source(
             "WHERE reason IS NULL AND NOT skip ORDER BY file_index, position"
         )
         con.execute(
-            "INSERT INTO rejected_records SELECT ?, file, position, reason, raw FROM _staged "
-            "WHERE reason IS NOT NULL ORDER BY file_index, position",
+            "INSERT INTO rejected_records SELECT ?, s.file, s.position, s.reason, r.raw FROM _staged s "
+            f"JOIN {raw_table} r ON r.rowid = s.raw_rowid WHERE s.reason IS NOT NULL ORDER BY s.file_index, s.position",
             [spec.name],
         )
         # counted from the tables, not from _staged: a row lost on the way shows as input != loaded + rejected
@@ -245,27 +245,36 @@ def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
     unknown = set(projection) - set(CANONICAL_FIELDS)
     if unknown:
         raise ValueError(f"format {fmt.name}: projection sets unknown columns {sorted(unknown)}")
+    keys: dict[str, int] = {}
     fields = ", ".join(
-        f"{c} := TRY_CAST(({projection[c]}) AS {t})" if c in projection else f"{c} := NULL::{t}"
+        f"{c} := TRY_CAST(({_parse_once(projection[c], keys)}) AS {t})" if c in projection else f"{c} := NULL::{t}"
         for c, t in CANONICAL_FIELDS.items()
     )
+    skip_sql = _parse_once(fmt.skip_item_sql(), keys)
+    top = f"TRY(json_extract(raw, [{', '.join(keys)}]))" if keys else "NULL::JSON[]"
     source = spec.name  # validated: [a-z][a-z0-9_]*
     sql = f"""
-    WITH parsed AS (
-        SELECT file, file_index, position, raw, error,
-               CASE WHEN error IS NULL THEN TRY_CAST(raw AS JSON) END AS j
+    WITH items AS (  -- one parse: the JSON is valid if its top-level values could be read
+        SELECT rowid AS raw_rowid, file, file_index, position, raw, error,
+               CASE WHEN error IS NULL THEN {top} END AS jk
         FROM {raw_table} WHERE format = '{fmt.name}' {_ROWS}
+    ), parsed AS (  -- valid JSON that starts with '{{' is an object: no need to parse it for its type
+        SELECT *, CASE WHEN error IS NOT NULL THEN NULL
+                       WHEN jk IS NOT NULL AND ltrim(raw, e' \\t\\n\\r')[1] = '{{' THEN 'OBJECT'
+                       ELSE json_type(TRY_CAST(raw AS JSON)) END AS jt
+        FROM items
+    ), with_j AS (  -- `j` for reads the rewrite leaves (the optimizer drops it when there are none)
+        SELECT *, CASE WHEN jt IS NOT NULL THEN raw::JSON END AS j FROM parsed
     ), marked AS (
-        SELECT *, coalesce(j IS NOT NULL AND ({fmt.skip_item_sql()}), false) AS skip FROM parsed
-    ), projected AS (
-        SELECT *, CASE WHEN NOT skip AND j IS NOT NULL AND json_type(j) = 'OBJECT'
-                       THEN struct_pack({fields}) END AS p
-        FROM marked
+        SELECT *, coalesce(jt IS NOT NULL AND ({skip_sql}), false) AS skip FROM with_j
+    ), projected AS (  -- items that are not records project from NULL (cheaper than a CASE around the struct)
+        SELECT * REPLACE (CASE WHEN is_record THEN j END AS j, CASE WHEN is_record THEN jk END AS jk)
+        FROM (SELECT *, NOT skip AND coalesce(jt = 'OBJECT', false) AS is_record FROM marked)
     ), cleaned AS (
-        SELECT file, file_index, position, raw, error, j, skip, p IS NULL AS no_object,
+        SELECT raw_rowid, file, file_index, position, raw, error, jt, skip, NOT is_record AS no_object,
             nullif(trim(p.source_id), '') AS sid,
             pl_strip_markup(p.title) AS title,
-            list_transform(pl_list(p.authors), lambda a: pl_strip_markup(a)) AS authors,
+            pl_strip_markup_list(p.authors) AS authors,
             coalesce(p.year, pl_year(p.publication_date)) AS year,
             nullif(trim(p.publication_date), '') AS publication_date,
             pl_strip_markup(p.venue) AS venue,
@@ -282,15 +291,15 @@ def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
             pl_strip_markup(p.abstract) AS abstract,
             list_distinct(pl_list(p.urls)) AS urls,
             lower(nullif(trim(p.work_type), '')) AS work_type
-        FROM projected
+        FROM (SELECT *, struct_pack({fields}) AS p FROM projected)
     )
-    SELECT file, file_index, position, raw, skip,
+    SELECT raw_rowid, file, file_index, position, skip,
         CASE
             WHEN error IS NOT NULL THEN error
             WHEN raw IS NULL THEN 'empty item'
-            WHEN j IS NULL THEN 'invalid JSON'
+            WHEN jt IS NULL THEN 'invalid JSON'
             WHEN skip THEN NULL
-            WHEN no_object THEN 'not a record object (JSON ' || json_type(j) || ')'
+            WHEN no_object THEN 'not a record object (JSON ' || jt || ')'
             WHEN title IS NULL AND doi IS NULL AND arxiv_id IS NULL AND pmid IS NULL
                 THEN 'no title and no identifier'
         END AS reason,
@@ -305,6 +314,41 @@ def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
         "SELECT count(*) FROM information_schema.tables WHERE table_name = '_staged'"
     ).fetchall()[0][0]
     _stage(con, sql, raw_table, fmt.name, create=not exists)
+
+
+# how a projection reads the record `j`: `j->>'$.key…'`, `j->'$.key…'`, `fn(j, '$.key…')`, `json_type(j)`
+_J_READ = re.compile(
+    r"\bj\s*(?P<op>->>|->)\s*'(?P<path>(?:[^']|'')*)'"
+    r"|\b(?P<fn>json_extract_string|json_extract|json_type)\(\s*j\s*,\s*'(?P<fpath>(?:[^']|'')*)'\s*\)"
+    r"|\bjson_type\(\s*j\s*\)")
+_TOP_KEY = re.compile(r'\$\.("[^"]*"|[^."\[\]*]+)(.*)$', re.S)
+
+
+def _parse_once(sql: str, keys: dict[str, int]) -> str:
+    """Rewrite the reads of the record ``j`` in a projection expression so that the record is
+    parsed once: each ``$.key…`` path reads ``jk[i]``, the value of its top-level key (one
+    ``json_extract(raw, [keys])`` per record, ``keys`` collects them), and ``json_type(j)`` reads
+    ``jt``.  Reads the rewrite does not know keep reading ``j`` (correct, only slower)."""
+
+    def read(m: re.Match) -> str:
+        if m.group(0).startswith("json_type") and m.group("fpath") is None:
+            return "jt"
+        path = m.group("path") if m.group("op") else m.group("fpath")
+        top = _TOP_KEY.match(path)
+        if not top:
+            return m.group(0)
+        i = keys.setdefault(f"'$.{top.group(1)}'", len(keys) + 1)
+        rest = "$" + top.group(2)
+        value = f"jk[{i}]"
+        if "*" in rest:  # a wildcard over a missing key gives [], as over JSON null
+            value = f"coalesce({value}, 'null'::JSON)"
+        if m.group("op") == "->" and rest == "$":
+            return value
+        if m.group("op"):
+            return f"({value}{m.group('op')}'{rest}')"
+        return f"{m.group('fn')}({value}, '{rest}')"
+
+    return _J_READ.sub(read, sql)
 
 
 _ROWS = "/*rows*/"
@@ -360,7 +404,8 @@ _UNITS = {"": 1, "b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12, "kib": 2**
 
 def _rows_per_statement(con, avg_len: float) -> int:
     """Raw items one projection statement may take: a share of the memory limit per thread,
-    at about 100 times an item's size (its JSON parsed once per projected field)."""
+    at about 100 times an item's size (its parsed JSON, the values of its top-level keys and
+    their parsed forms, per expression)."""
     limit, threads = con.execute("SELECT current_setting('memory_limit'), current_setting('threads')").fetchone()
     m = re.match(r"\s*([\d.]+)\s*([a-z]*)", str(limit).lower())
     limit_bytes = float(m.group(1)) * _UNITS.get(m.group(2), 1) if m else 8e9

@@ -175,7 +175,8 @@ class SourceFormat:
     description: ClassVar[str] = ""
     # auto-detection tries formats in ascending order: specific markers first, generic last
     detect_priority: ClassVar[int] = 50
-    # canonical column -> SQL expression over the parsed JSON record `j`
+    # canonical column -> SQL expression over the parsed JSON record `j`; reads written as
+    # j->>'$.key…', j->'$.key…' or json_*(j, '$.key…') cost no extra parse of the record
     projection: ClassVar[dict[str, str]]
 
     def detect(self, sample: FileSample) -> bool:
@@ -248,14 +249,16 @@ def read_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[pa.R
     yield from _read_json_lines_carefully(path)
 
 
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
 def _count_lines(path: Path) -> int:
     """Lines in a file (a last line without a newline counts); -1 if it has a blank line."""
     n, prev = 0, b"\n"
     try:
         with open_binary(path) as fh:
             while chunk := fh.read(CHUNK_BYTES):
-                joined = prev[-2:] + chunk
-                if b"\n\n" in joined or b"\n\r\n" in joined:
+                if _BLANK_LINE.search(chunk) or _BLANK_LINE.search(prev[-2:] + chunk[:2]):
                     return -1
                 n += chunk.count(b"\n")
                 prev = chunk

@@ -25,8 +25,10 @@ CREATE OR REPLACE MACRO pl_arxiv_norm(s) AS coalesce(
     nullif(regexp_extract(CAST(s AS VARCHAR), '(?:^|[^0-9.])(\d{4}\.\d{4,5})(?:v\d+)?(?:$|[^0-9])', 1), ''),
     nullif(regexp_extract(CAST(s AS VARCHAR), '(?:^|[^a-z])([a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?', 1, 'i'), ''));
 
--- arXiv id from strings that are known to carry one: abs/pdf URLs, OAI ids, arXiv DataCite DOIs.
+-- arXiv id from strings that are known to carry one: abs/pdf URLs, OAI ids, arXiv DataCite DOIs
+-- (each pattern has "arxiv" in it: the first test spares the others on most strings).
 CREATE OR REPLACE MACRO pl_arxiv_from_text(s) AS CASE
+    WHEN NOT regexp_matches(s, 'arxiv', 'i') THEN NULL
     WHEN regexp_matches(s, 'arxiv\.org/(abs|pdf|format)/', 'i')
         THEN pl_arxiv_norm(regexp_extract(s, 'arxiv\.org/(?:abs|pdf|format)/([^?#]+)', 1, 'i'))
     WHEN regexp_matches(s, 'oai:arxiv\.org:', 'i')
@@ -39,6 +41,13 @@ CREATE OR REPLACE MACRO pl_arxiv_from_text(s) AS CASE
 
 -- True for DOIs that are arXiv's DataCite DOIs (an arXiv id, not a publisher DOI).
 CREATE OR REPLACE MACRO pl_is_arxiv_doi(d) AS coalesce(starts_with(d, '10.48550/arxiv.'), false);
+
+-- pl_strip_markup on each non-empty string of a list.  A regex inside a lambda is compiled again for
+-- every vector, so the full clean-up runs only on the lists that have markup, entities or runs of whitespace.
+CREATE OR REPLACE MACRO pl_strip_markup_list(x) AS CASE
+    WHEN list_bool_or(list_transform(x, lambda v: regexp_matches(v, '[<&]|\s\s|[\t\n\r]')))
+        THEN list_transform(pl_list(x), lambda v: pl_strip_markup(v))
+    ELSE list_transform(pl_list(x), lambda v: nullif(trim(v), '')) END;
 
 -- PubMed id: the digits of a bare id or a pubmed URL.
 CREATE OR REPLACE MACRO pl_pmid(s) AS nullif(regexp_extract(CAST(s AS VARCHAR), '(?:^|/|:)\s*(\d{1,9})/?\s*$', 1), '');
