@@ -1,5 +1,6 @@
 """Performance changes that must not change results: hoisted comparison calls, cheap pair counts,
-λ from a sample of records, and the [engine] section of job.toml."""
+λ from a sample of records, and the [engine] section of job.toml; and the blocking caps that keep
+candidate pairs per record bounded as a corpus grows."""
 
 from __future__ import annotations
 
@@ -87,3 +88,48 @@ def test_engine_section():
     for bad in ({"backend": "polars"}, {"master": " "}, {"spark_conf": {"driver.memory": "2g"}}, {"threads": 2}):
         with pytest.raises(ConfigError):
             parse_engine(bad, Path("/tmp"))
+
+
+def test_oversized_first_author_year_blocks_are_not_generated():
+    """The "first author + year" rule pairs records of a block no larger than its cap (a
+    block-size column of the features), so a "Wang 2020" block cannot explode."""
+    from paperlink.records.load import RECORD_COLUMNS
+    from paperlink.synth.vocab import lexicon_word
+
+    settings = json.loads(DEFAULT_SETTINGS.read_text())
+    rules = [r["blocking_rule"] for r in settings["blocking_rules_to_generate_predictions"]]
+    rule = next(r for r in rules if "l.first_author_surname = r.first_author_surname" in r)
+    cap = int(rule.split("l.author_year_freq <=")[1])
+    con = connect()
+    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
+    # one title of two words of its own per record: no shared title, title key or identifier
+    blocks = {("Wang", 2020): cap + 1, ("Wang", 2021): cap, ("Smith", 2020): 2}
+    members = [(surname, year, i) for (surname, year), n in blocks.items() for i in range(n)]
+    con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, ?)",
+                    [(f"t:{surname}{year}-{i}", f"{lexicon_word(2 * k + 5000)} {lexicon_word(2 * k + 5001)}",
+                      [f"Wei {surname}", "Ann Other"], year) for k, (surname, year, i) in enumerate(members)])
+    build_features(con)
+    linker = make_linker(con, settings)
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    pairs = con.execute(f"""SELECT split_part(split_part(join_key_l, ':', 2), '-', 1), count(*), min(match_key), max(match_key)
+        FROM {blocked.physical_name} GROUP BY 1""").fetchall()
+    key = str(rules.index(rule))
+    assert sorted(pairs) == [("Smith2020", 1, key, key), ("Wang2021", cap * (cap - 1) // 2, key, key)]
+
+
+def test_title_keys_of_many_different_works_are_dropped():
+    """A title key shared by records of many first authors (many works) is dropped; one shared
+    by as many records of one first author (one paper cited over and over) is kept."""
+    from paperlink.model.features import MAX_TITLE_KEY_AUTHORS
+    from paperlink.records.load import RECORD_COLUMNS
+    from paperlink.synth.vocab import lexicon_word
+
+    n = MAX_TITLE_KEY_AUTHORS + 1
+    rows = [(f"t:many-{i}", "Brionase Kelvarite", [f"Ann {lexicon_word(9000 + i)}"]) for i in range(n)]
+    rows += [(f"t:one-{i}", "Dodaene Pliobaite", ["Ann Smith"]) for i in range(2 * n)]
+    con = connect()
+    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
+    con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, 2020)", rows)
+    build_features(con)
+    keys = dict(con.execute("SELECT DISTINCT split_part(unique_id, '-', 1), title_keys FROM features").fetchall())
+    assert keys == {"t:many": None, "t:one": ["dodaene pliobaite"]}

@@ -158,3 +158,20 @@ def test_real_loaders_load_exactly_the_gold_records(corpus):
     assert con.execute("SELECT count(*) FROM rejected_records").fetchone()[0] == 0
     loaded = {r[0] for r in con.execute("SELECT record_id FROM records").fetchall()}
     assert loaded == set(read_gold(out / "gold.csv"))
+
+
+def test_title_vocabulary_has_a_long_tail(corpus):
+    """Titles carry specific terms from a large Zipfian lexicon: a few are common, most are rare."""
+    from paperlink.synth.vocab import LEXICON_SIZE, lexicon_word
+
+    sample = range(0, LEXICON_SIZE, 997)
+    assert len({lexicon_word(r) for r in sample}) == len(sample)  # one word per rank
+    out, _ = corpus
+    gold = read_gold(out / "gold.csv")
+    words_by_entity: dict[str, set[str]] = defaultdict(set)
+    for name, recs in native_records(out).items():
+        for rid, title in recs:
+            words_by_entity[gold[f"{name}:{rid}"]].update(title.lower().split())
+    works = Counter(w for words in words_by_entity.values() for w in words)  # works per word
+    assert any(works[lexicon_word(r).lower()] >= 10 for r in range(20))  # common terms
+    assert sum(1 for n in works.values() if n == 1) > len(works) / 3  # many words: in one work only

@@ -246,6 +246,8 @@ def main(argv: list[str] | None = None) -> dict:
                     help="experiment: leave out the prediction blocking rules containing TEXT (repeatable)")
     ap.add_argument("--max-title-key-block", type=int, default=None,
                     help="experiment: paperlink.model.features.MAX_TITLE_KEY_BLOCK for this run")
+    ap.add_argument("--max-title-key-authors", type=int, default=None,
+                    help="experiment: paperlink.model.features.MAX_TITLE_KEY_AUTHORS for this run")
     ap.add_argument("--overhead", action="store_true", help="also time a bare Splink script on the same features")
     ap.add_argument("--no-evaluate", action="store_true", help="skip scoring against gold.csv")
     ap.add_argument("--keep", action="store_true", help="keep the run directory (database, outputs)")
@@ -261,10 +263,12 @@ def main(argv: list[str] | None = None) -> dict:
     job_file = write_job(corpus_dir, run_dir, args)
     load_before = os.getloadavg()
 
-    if args.max_title_key_block:
-        import paperlink.model.features
+    import paperlink.model.features
 
+    if args.max_title_key_block:
         paperlink.model.features.MAX_TITLE_KEY_BLOCK = args.max_title_key_block
+    if args.max_title_key_authors:
+        paperlink.model.features.MAX_TITLE_KEY_AUTHORS = args.max_title_key_authors
     rss = PeakRSS()
     wall = time.perf_counter()
     job, steps = run_job(job_file, rss)
@@ -275,7 +279,8 @@ def main(argv: list[str] | None = None) -> dict:
         "works": works, "records": records, "seed": args.seed, "backend": args.backend,
         "threads": args.threads or os.cpu_count(), "memory_limit": args.memory_limit,
         "num_chunks": args.num_chunks or 1, "settings": str(args.settings) if args.settings else "default",
-        "max_title_key_block": args.max_title_key_block or "default", "dropped_rules": args.drop_rule,
+        "max_title_key_block": args.max_title_key_block or "default",
+        "max_title_key_authors": args.max_title_key_authors or "default", "dropped_rules": args.drop_rule,
         "synth_seconds": None if synth_seconds is None else round(synth_seconds, 1),
         "steps": steps, "job_seconds": round(job_seconds, 2),
         "us_per_record": round(job_seconds / records * 1e6, 1),

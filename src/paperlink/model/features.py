@@ -4,8 +4,14 @@ Token weights are corpus IDF, so a shared rare word ("halfinversion") counts mor
 shared common one ("learning").  Blocking keys are derived here too: ``title_keys`` holds the
 pairs among each title's four rarest words (stopwords aside; a one-word title keys on its word),
 so two records meet when they share two rare title words whatever the word order, truncation
-or typos elsewhere; keys shared by more than ``MAX_TITLE_KEY_BLOCK`` records are dropped so no
-block explodes.
+or typos elsewhere.  A key is dropped when its block holds many different works: more than
+``MAX_TITLE_KEY_AUTHORS`` distinct first-author surnames ("bilayer graphene" in a large corpus),
+or more than ``MAX_TITLE_KEY_BLOCK`` records whatever the authors.  A key many records of a few
+works share (one paper cited 300 times, as in Cora) stays: its pairs are mostly matches.
+
+Rules on plain columns are capped in the settings instead, on block-size columns:
+``title_freq`` (records with the same compact title) and ``author_year_freq`` (records with the
+same first-author surname and year: "Wang 2020" is a block of thousands in a large corpus).
 """
 
 from __future__ import annotations
@@ -14,14 +20,13 @@ import duckdb
 
 RARE_TOKENS_PER_TITLE = 4
 MAX_TITLE_KEY_BLOCK = 500
-# Exact-title blocking is skipped for titles shared by more records than this ("Introduction").
-MAX_EXACT_TITLE_BLOCK = 100
+MAX_TITLE_KEY_AUTHORS = 20
 
 FEATURE_COLUMNS = [
     "unique_id", "source_dataset", "title_norm", "title_compact", "title_tokens", "title_weights",
     "title_wsum", "title_markers", "title_freq", "title_keys", "author_surnames",
-    "first_author_surname", "author_keys", "year", "venue_norm", "venue_keys", "doi", "arxiv_id", "pmid",
-    "is_preprint", "abstract_tokens",
+    "first_author_surname", "author_year_freq", "author_keys", "year", "venue_norm", "venue_keys",
+    "doi", "arxiv_id", "pmid", "is_preprint", "abstract_tokens",
 ]
 
 
@@ -72,7 +77,10 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
     ),
     title_keys AS (
         SELECT unique_id, list(key ORDER BY key) AS title_keys
-        FROM keyed JOIN (SELECT key FROM keyed GROUP BY key HAVING count(*) <= {MAX_TITLE_KEY_BLOCK}) USING (key)
+        FROM keyed JOIN (
+            SELECT key FROM keyed LEFT JOIN authors USING (unique_id) GROUP BY key
+            HAVING count(*) <= {MAX_TITLE_KEY_BLOCK} AND count(DISTINCT surnames[1]) <= {MAX_TITLE_KEY_AUTHORS}
+        ) USING (key)
         GROUP BY unique_id
     )
     SELECT b.unique_id, b.source_dataset, b.title_norm,
@@ -83,6 +91,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
         k.title_keys,
         nullif(list_distinct(list_filter(a.surnames, lambda s: s IS NOT NULL)), []) AS author_surnames,
         a.surnames[1] AS first_author_surname,
+        count(*) OVER (PARTITION BY a.surnames[1], b.year) AS author_year_freq,
         nullif(list_distinct(list_filter(a.keys, lambda s: s IS NOT NULL)), []) AS author_keys,
         b.year, b.venue_norm, nullif(b.venue_keys, []) AS venue_keys, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
         nullif(list_filter(b.abstract_tokens, lambda t: t <> ''), []) AS abstract_tokens

@@ -442,6 +442,33 @@ PART_SUFFIXES = [(", Part I", ", Part II"), (". Part 1", ". Part 2"), (" I", " I
 NEAR_TITLE_FORMS = ["{t}: A Survey", "{t} Revisited", "{t}: Extended Version", "Comments on \"{t}\"",
                     "{t}", "{t}", "{t}"]
 
+# Specific terms: the long tail of a real title vocabulary (compounds, species, models, places),
+# made up as pseudo-words.  ``lexicon_word(rank)`` is a bijection from ranks to words; frequent
+# (low) ranks get short words.  Titles draw ranks from a Zipf law (works.KEYWORD_SHARE), so a few
+# terms are common and most are rare, as words are in real titles.
+LEXICON_SIZE = 1 << 21
+LEXICON_ONSETS = ["b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z",
+                  "br", "cr", "dr", "gr", "pr", "tr", "st", "ch", "th", "ph", "sl", "pl", "cl", "fl"]
+LEXICON_VOWELS = ["a", "e", "i", "o", "u", "ae", "io", "ou", "y"]
+LEXICON_SYLLABLES = [o + v for v in LEXICON_VOWELS for o in LEXICON_ONSETS]
+LEXICON_ENDINGS = ["ine", "ase", "ide", "ium", "ic", "al", "ite", "ene", "on", "ar", "ol", "ix", "ex",
+                   "ant", "ance", "ity", "ology", "osis", "atic", "ometry"]
+
+
+def lexicon_word(rank: int) -> str:
+    """The pseudo-word of ``rank`` (0 <= rank < LEXICON_SIZE), capitalised: "Brionase"."""
+    rank, ending = divmod(rank, len(LEXICON_ENDINGS))
+    syllables = []
+    while True:
+        rank, s = divmod(rank, len(LEXICON_SYLLABLES))
+        syllables.append(LEXICON_SYLLABLES[s])
+        if not rank:
+            break
+        rank -= 1
+    word = "".join(syllables) + LEXICON_ENDINGS[ending]
+    return word[0].upper() + word[1:]
+
+
 # --------------------------------------------------------------------------------------- venues
 
 

@@ -55,6 +55,10 @@ PUBLISHED_WITH_DOI = 0.97  # journal/proceedings records whose venue registers D
 PREPRINT_TITLE_CHANGE = 0.12  # preprint title differs slightly from the published one
 SENTENCE_CASE = 0.30  # works whose title is written in sentence case
 SPECIAL_TERM = 0.08  # titles with a formula / italic species / TeX term
+# method, topic and setting phrases of a title carry a specific term ("Brionase Superconductivity")
+# this often: a word of vocab.lexicon_word drawn from a Zipf law (P(rank r) ~ 1/r, so ranks are
+# log-uniform), which gives titles a large vocabulary with real word frequencies.
+KEYWORD_SHARE = 0.55
 
 # hard negatives: chance that a work is followed by a look-alike work (a separate entity)
 ERRATUM = 0.012  # "Erratum: <title>" (journal articles)
@@ -398,7 +402,7 @@ class WorkStream:
 
 class _Words(dict):
     """Template slots filled on first use: A adjective, M method, T/T2 topics, D setting,
-    P property, N system name."""
+    P property, N system name; M, T, T2 and D sometimes with a specific term before them."""
 
     def __init__(self, spec: vocab.Field, rnd):
         super().__init__()
@@ -413,6 +417,8 @@ class _Words(dict):
             seq = {"A": vocab.ADJECTIVES, "M": spec.methods, "T": spec.topics, "T2": spec.topics,
                    "D": spec.settings, "P": vocab.PROPERTIES}[slot]
             word = seq[int(rnd() * len(seq))]
+            if slot in ("M", "T", "T2", "D") and rnd() < KEYWORD_SHARE:
+                word = vocab.lexicon_word(int(vocab.LEXICON_SIZE ** rnd()) - 1) + " " + word
         self[slot] = word
         return word
 
