@@ -242,7 +242,6 @@ def cluster_neighbourhood(con: duckdb.DuckDBPyConnection, model: dict, threshold
     cluster_predictions(linker, con, threshold, duplicate_free_sources, predictions="_pl_sub_predictions",
                         target="_pl_sub_clusters", records="_pl_sub_records", report=decisions,
                         features="_pl_sub_features", refine_max_size=refine_max_size)
-    decisions.pop("refinement", None)
     old = dict(con.execute("""SELECT c.record_id, c.cluster_id FROM clusters c
         SEMI JOIN _pl_sub_records s USING (record_id)""").fetchall())
     parts_by_key: dict[str, list[str]] = {}

@@ -201,11 +201,11 @@ class LinkageJob:
             from paperlink.backends.spark import spark_clusterer
 
             clusterer = spark_clusterer(self, self.linker().misc.save_model_to_json(None))
+        refinement: dict = {}  # what splitting chained clusters changed (clusters/refine.py)
         n = self._timed("cluster", lambda: cluster_predictions(
             self.linker(), self.con, lk.threshold, lk.duplicate_free_sources, report=decisions, clusterer=clusterer,
-            refine_max_size=lk.refine_max_cluster_size))
-        if "refinement" in decisions:
-            self.report["cluster_refinement"] = decisions.pop("refinement")
+            refine_max_size=lk.refine_max_cluster_size, refinement=refinement))
+        self.report["cluster_refinement"] = refinement
         if decisions:
             self.report["clerical_decisions"] = decisions
         if stable:

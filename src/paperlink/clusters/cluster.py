@@ -33,13 +33,15 @@ def cluster_predictions(
     clusterer=None,
     features: str = "features",
     refine_max_size: int | None = 2000,
+    refinement: dict | None = None,
 ) -> int:
     """Create ``target`` (record_id, source, source_id, cluster_id, cluster_size) for the records in
     ``records``; returns #clusters.  ``report`` receives what the clerical decisions changed.
     ``clusterer(edges_table) -> table`` replaces Splink-on-DuckDB clustering (the Spark backend:
     the table it returns, in ``con``, has ``unique_id`` and ``cluster_id``).  With
     ``refine_max_size`` (None: off), chained clusters of up to that many records are split
-    (:mod:`paperlink.clusters.refine`, scoring their pairs over ``features``)."""
+    (:mod:`paperlink.clusters.refine`, scoring their pairs over ``features``; ``refinement``
+    receives its counts)."""
     edges = constrained_edges(con, predictions, records) or predictions
     if clusterer is not None:
         clustered_table = clusterer(edges)
@@ -67,8 +69,8 @@ def cluster_predictions(
     if refine_max_size:
         refined = split_chained_clusters(con, linker.misc.save_model_to_json(None), target, threshold,
                                          features=features, max_size=refine_max_size)
-        if report is not None:
-            report["refinement"] = refined
+        if refinement is not None:
+            refinement.update(refined)
     if edges != predictions:
         changes = enforce_decisions(con, target, edges, threshold, duplicate_free_sources, records)
         if report is not None:

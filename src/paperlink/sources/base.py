@@ -84,11 +84,16 @@ class FileSample:
         return self.stripped.startswith("<")
 
     @property
+    def lines(self) -> list[str]:
+        """The non-blank lines of the sample."""
+        return [ln for ln in self.text.lstrip("\ufeff").split("\n") if ln.strip(" \t\r")]
+
+    @property
     def looks_like_json_lines(self) -> bool:
         """One JSON object per line: two or more non-blank lines, the first an object that parses
         on its own (a pretty-printed page's first line does not).  A JSON Lines file whose first
         line is damaged is read as a document first; see :meth:`JsonSourceFormat.raw_items`."""
-        lines = [ln for ln in self.text.lstrip("\ufeff").split("\n") if ln.strip(" \t\r")]
+        lines = self.lines
         if len(lines) < 2 or not lines[0].lstrip().startswith("{"):
             return False
         try:
@@ -318,6 +323,9 @@ def _read_json_lines_carefully(path: Path) -> Iterator[pa.RecordBatch]:
         yield batch(positions, raws, errors)
 
 
+NO_ITEMS = "no records at"  # the error item of a JSON document without any of its item paths
+
+
 def read_json_document(
     con: duckdb.DuckDBPyConnection, path: Path, item_paths: list[str]
 ) -> Iterator[pa.RecordBatch]:
@@ -338,7 +346,7 @@ def read_json_document(
             f"WHEN json_type(json, '{p}') = 'OBJECT' THEN [json_extract(json, '{p}')] "
             for p in item_paths
         )
-        missing = _sql_str(f"no records at {', '.join(item_paths)}: the document is JSON ")
+        missing = _sql_str(f"{NO_ITEMS} {', '.join(item_paths)}: the document is JSON ")
         sql = f"""
             WITH doc AS (SELECT CASE {cases} ELSE NULL END AS items, json_type(json) AS t FROM {source}),
                  flat AS (SELECT unnest(coalesce(items, [NULL::JSON])) AS item, items IS NULL AS missing, t FROM doc)
@@ -570,7 +578,7 @@ def _document_pass(reader, backend, skip: int, rows: _Rows, item_paths: list[str
                     elif top == "start_map" and seen == len(cands):
                         n += 1
                         if n > skip:
-                            rows.add(n, None, f"no records at {', '.join(item_paths)}: the document is JSON OBJECT")
+                            rows.add(n, None, f"{NO_ITEMS} {', '.join(item_paths)}: the document is JSON OBJECT")
             if rows.full:
                 yield rows.take()
     except Exception as exc:  # noqa: BLE001 - the parse error, a truncated gzip, ...: the rest is one item
@@ -710,10 +718,9 @@ def _no_items_in_one_line(batches: list, path: Path) -> bool:
     if len(batches) != 1 or batches[0].num_rows != 1:
         return False
     error = batches[0].column("error")[0].as_py()
-    if not (error or "").startswith("no records at"):
+    if not (error or "").startswith(NO_ITEMS):
         return False
-    sample = sample_file(path, whole_lines=2)
-    return len([ln for ln in sample.text.split("\n") if ln.strip(" \t\r")]) == 1
+    return len(sample_file(path, whole_lines=2).lines) == 1
 
 
 def _broken_after(batches: list) -> tuple[int, int] | None:
