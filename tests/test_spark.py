@@ -65,6 +65,9 @@ def test_translation_of_paperlink_macros():
     assert to_spark_sql("len(list_intersect(a_l, a_r)) / len(list_distinct(list_concat(a_l, a_r)))") == (
         "size(array_intersect(a_l, a_r)) / size(array_distinct(concat(a_l, a_r)))")
     assert to_spark_sql("name_l = 'len(x)'") == "name_l = 'len(x)'"
+    assert to_spark_sql("list_transform(a_l, lambda x: left(x, 4)) = list_filter(b_r, lambda y, i: i > 1)") == (
+        "transform(a_l, x -> left(x, 4)) = filter(b_r, (y, i) -> i > 1)")
+    assert to_spark_sql("starts_with(t_l, t_r)") == "startswith(t_l, t_r)"
     settings = spark_settings({"comparisons": [{"output_column_name": "c", "comparison_levels": [
         {"sql_condition": "pl_overlap(a_l, a_r) > 0"}, {"sql_condition": "ELSE"}]}],
         "blocking_rules_to_generate_predictions": ["l.a = r.a"], "sql_dialect": "duckdb"})

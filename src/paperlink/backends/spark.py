@@ -55,6 +55,7 @@ RENAMES = {
     "list_has_any": "arrays_overlap", "array_has_any": "arrays_overlap",
     "list_sort": "array_sort", "array_sort": "array_sort",
     "jaro_winkler_similarity": "jaro_winkler",
+    "list_transform": "transform", "list_filter": "filter", "starts_with": "startswith",
     "jaccard": "jaccard",
 }
 # paperlink's comparison macros (src/paperlink/sql/features.sql) as Spark SQL templates
@@ -103,8 +104,13 @@ def to_spark_sql(sql: str) -> str:
         if len(args) != n_args:
             raise ValueError(f"{m.group(1)} takes {n_args} arguments, got {len(args)} in {sql!r}")
         sql = sql[:m.start()] + template.format(*args) + sql[end:]
-    return _CALL.sub(lambda m: m.group(0) if _in_string(sql, m.start()) or m.group(1).lower() not in RENAMES
-                     else RENAMES[m.group(1).lower()] + "(", sql)
+    sql = _CALL.sub(lambda m: m.group(0) if _in_string(sql, m.start()) or m.group(1).lower() not in RENAMES
+                    else RENAMES[m.group(1).lower()] + "(", sql)
+    # DuckDB's `lambda x: body` / `lambda x, i: body` is Spark's `x -> body` / `(x, i) -> body`
+    return _LAMBDA.sub(lambda m: (m.group(1).strip() if "," not in m.group(1) else f"({m.group(1).strip()})") + " -> ", sql)
+
+
+_LAMBDA = re.compile(r"\blambda\s+([A-Za-z_][\w\s,]*?)\s*:\s*")
 
 
 def _in_string(sql: str, pos: int) -> bool:

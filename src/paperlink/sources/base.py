@@ -706,21 +706,21 @@ class JsonSourceFormat(SourceFormat):
             # JSON values one after another (JSON Lines whose first line is damaged): read line
             # by line, every line after the damage survives
             yield from read_json_lines(con, path)
-        elif _no_items_in_one_line(batches, path):
-            # one line holding one object without the page structure: JSON Lines of one record
+        elif _values_without_items(batches, path):
+            # objects without the page structure: JSON Lines (whose first line json.loads
+            # refused, or a file of one line), every line read as a record
             yield from read_json_lines(con, path)
         else:
             yield from batches
 
 
-def _no_items_in_one_line(batches: list, path: Path) -> bool:
-    """The document read found none of the item paths, and the file is one line."""
-    if len(batches) != 1 or batches[0].num_rows != 1:
+def _values_without_items(batches: list, path: Path) -> bool:
+    """The document read found only top-level values without any item path, and either several
+    of them (a page is one value) or a file of one line."""
+    errors = [e for b in batches for e in b.column("error").to_pylist()]
+    if not errors or not all((e or "").startswith(NO_ITEMS) for e in errors):
         return False
-    error = batches[0].column("error")[0].as_py()
-    if not (error or "").startswith(NO_ITEMS):
-        return False
-    return len(sample_file(path, whole_lines=2).lines) == 1
+    return len(errors) >= 2 or len(sample_file(path, whole_lines=2).lines) == 1
 
 
 def _broken_after(batches: list) -> tuple[int, int] | None:
