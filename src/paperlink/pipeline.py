@@ -180,11 +180,9 @@ class LinkageJob:
                 threshold_match_probability=lk.predict_threshold,
                 num_chunks_left=lk.num_chunks, num_chunks_right=lk.num_chunks,
             )
-            self.con.execute(
-                f"CREATE OR REPLACE TABLE predictions AS SELECT * FROM {pred.physical_name} "
-                "ORDER BY unique_id_l, unique_id_r"
-            )
-            pred.drop_table_from_database_and_remove_from_cache()
+            # renamed, not copied: at 1M records the scored pairs with their compared values are GBs
+            self.con.execute("DROP TABLE IF EXISTS predictions")
+            self.con.execute(f"ALTER TABLE {pred.physical_name} RENAME TO predictions")
             return self.con.execute("SELECT count(*) FROM predictions").fetchall()[0][0]
 
         n = self._timed("predict", _predict)

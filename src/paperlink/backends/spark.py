@@ -65,7 +65,7 @@ MACROS = {
     "pl_weighted_jaccard": (5, "(pl_shared_weight({0}, {1}, {3}) / "
                                "nullif({2} + {4} - pl_shared_weight({0}, {1}, {3}), 0))"),
     "pl_overlap": (2, "(size(array_intersect({0}, {1})) / "
-                      "nullif(least(size(array_distinct({0})), size(array_distinct({1}))), 0))"),
+                      "nullif(least(size({0}), size({1})), 0))"),
 }
 _CALL = re.compile(r"(?<![\w.\"])([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 

@@ -22,13 +22,6 @@ RARE_TOKENS_PER_TITLE = 4
 MAX_TITLE_KEY_BLOCK = 500
 MAX_TITLE_KEY_AUTHORS = 20
 
-FEATURE_COLUMNS = [
-    "unique_id", "source_dataset", "title_norm", "title_compact", "title_tokens", "title_weights",
-    "title_wsum", "title_markers", "title_freq", "title_keys", "author_surnames",
-    "first_author_surname", "author_year_freq", "author_keys", "year", "venue_norm", "venue_keys",
-    "doi", "arxiv_id", "pmid", "is_preprint", "abstract_tokens",
-]
-
 
 def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", target: str = "features") -> int:
     """Create ``target`` from canonical records in ``source``; returns its row count."""
@@ -91,6 +84,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
         k.title_keys,
         nullif(list_distinct(list_filter(a.surnames, lambda s: s IS NOT NULL)), []) AS author_surnames,
         a.surnames[1] AS first_author_surname,
+        nullif(list_distinct(list_transform(list_filter(a.surnames, lambda s: s IS NOT NULL), lambda s: left(s, 4))), []) AS author_prefixes,
         count(*) OVER (PARTITION BY a.surnames[1], b.year) AS author_year_freq,
         nullif(list_distinct(list_filter(a.keys, lambda s: s IS NOT NULL)), []) AS author_keys,
         b.year, b.venue_norm, nullif(b.venue_keys, []) AS venue_keys, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
