@@ -185,3 +185,22 @@ def test_trained_weights_are_complete_and_never_invert_a_similarity_ladder(tmp_p
         if first in labels:
             factors = [lv["m_probability"] / lv["u_probability"] for lv in levels[labels.index(first):]]
             assert all(b <= a * (1 + 1e-9) for a, b in zip(factors, factors[1:])), (comparison["output_column_name"], factors)
+
+
+def test_duplicate_free_source_in_a_dedupe_job_keeps_its_records_apart(tmp_path):
+    """Declaring a curated source duplicate-free works with the default (dedupe_only) settings:
+    two issues' "Editor's Notes" of one editor stay two works, each joined by its scraped copy."""
+    job_file, _ = write_job(tmp_path)
+    with open(tmp_path / "alpha.csv", "a", newline="") as fh:
+        csv.writer(fh).writerows([["n1", "Editor's Notes", "Michael J. Franklin", 2000, "SIGMOD Record"],
+                                  ["n2", "Editor's Notes", "Michael J. Franklin", 2000, "SIGMOD Record"]])
+    with open(tmp_path / "beta.csv", "a", newline="") as fh:
+        csv.writer(fh).writerow(["n9", "Editor's notes", "M. Franklin", 2000, "SIGMOD Record"])
+    text = job_file.read_text().replace("threshold = 0.9", 'threshold = 0.9\nduplicate_free_sources = ["alpha"]')
+    job_file.write_text(text)
+    job = LinkageJob.from_config(job_file)
+    job.run()
+    job.close()
+    clusters = clusters_of(tmp_path / "out")
+    assert clusters["alpha:n1"] != clusters["alpha:n2"]
+    assert clusters["beta:n9"] in (clusters["alpha:n1"], clusters["alpha:n2"])

@@ -89,6 +89,9 @@ class LinkageJob:
         settings = read_settings(self.config.linkage.settings)
         if self.config.linkage.link_type:
             settings["link_type"] = self.config.linkage.link_type
+        if self.config.linkage.duplicate_free_sources and settings.get("link_type", "dedupe_only") == "dedupe_only":
+            # the same pairs, but Splink's single-best-link clustering needs sources to tell apart
+            settings["link_type"] = "link_and_dedupe"
         return settings
 
     def _require(self, table: str, step: str) -> None:
