@@ -322,7 +322,8 @@ def features_con(tmp_path_factory):
 
 
 @pytest.mark.parametrize("change, message", [
-    (lambda s: s["comparisons"][1]["comparison_levels"][3].update(sql_condition="title_exact_l = title_exact_r"),
+    (lambda s: next(lv for lv in s["comparisons"][1]["comparison_levels"] if lv["label_for_charts"] == "exact").update(
+        sql_condition="title_exact_l = title_exact_r"),
      "comparison 'title', level 'exact': Binder Error: .*title_exact_l"),
     (lambda s: s["comparisons"][2]["comparison_levels"][1].update(tf_adjustment_column="surname"),
      "tf_adjustment_column 'surname' is not a column of features"),

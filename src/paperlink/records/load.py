@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from paperlink.db import run_sql_file
 from paperlink.sources import detect_format, get_format
-from paperlink.sources.base import CANONICAL_FIELDS, InputFileError, SourceFormat
+from paperlink.sources.base import CANONICAL_FIELDS, CheckedQuery, InputFileError, SourceFormat
 
 SOURCE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -163,18 +164,7 @@ def load_source(
         formats[fmt.name] = fmt
         n = 0
         try:
-            for items in fmt.raw_items(con, path):
-                if isinstance(items, str):  # a query DuckDB runs itself (fast path)
-                    source = f"({items})"
-                else:
-                    con.register("_raw_batch", items)
-                    source = "_raw_batch"
-                added = con.execute(
-                    f"INSERT INTO {raw_table} SELECT ?, ?, ?, position, {fmt.raw_sql()}, error FROM {source}",
-                    [str(path), file_index, fmt.name],
-                ).fetchall()[0][0]
-                if source == "_raw_batch":
-                    con.unregister("_raw_batch")
+            for added in _add_raw_items(con, raw_table, path, file_index, fmt):
                 n += added
                 if on_file:
                     on_file(spec.name, path, n)
@@ -217,6 +207,39 @@ def load_source(
                     [spec.name, counts.files, counts.input, counts.loaded, counts.rejected, counts.skipped])
     con.execute("DROP TABLE IF EXISTS _staged")
     return counts
+
+
+def _add_raw_items(con, raw_table: str, path: Path, file_index: int, fmt: SourceFormat):
+    """Insert the raw items of one file; yields how many each batch or query added."""
+
+    def insert(items: pa.RecordBatch | str) -> int:
+        if isinstance(items, str):
+            source = f"({items})"
+        else:
+            con.register("_raw_batch", items)
+            source = "_raw_batch"
+        added = con.execute(
+            f"INSERT INTO {raw_table} SELECT ?, ?, ?, position, {fmt.raw_sql()}, error FROM {source}",
+            [str(path), file_index, fmt.name],
+        ).fetchall()[0][0]
+        if source == "_raw_batch":
+            con.unregister("_raw_batch")
+        return added
+
+    for items in fmt.raw_items(con, path):
+        if not isinstance(items, CheckedQuery):
+            yield insert(items)
+            continue
+        try:
+            added = insert(items.sql)
+        except duckdb.Error:
+            added = None
+        if added is not None and added == items.expected_rows():
+            yield added
+            continue
+        con.execute(f"DELETE FROM {raw_table} WHERE file_index = ?", [file_index])
+        for batch in items.fallback():
+            yield insert(batch)
 
 
 def _first_line(exc: BaseException) -> str:

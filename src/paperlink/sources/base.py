@@ -28,7 +28,8 @@ import gzip
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -170,6 +171,17 @@ def sample_file(path: Path, n_bytes: int = 65536, whole_lines: int = 0, max_byte
     return FileSample(path, head.decode("utf-8", errors="replace"))
 
 
+@dataclass
+class CheckedQuery:
+    """A query that DuckDB runs itself, giving a whole file's raw items: its rows stand only if
+    there are ``expected_rows()`` of them, else they are dropped and the file's items are
+    ``fallback()`` instead (also when the query fails)."""
+
+    sql: str
+    expected_rows: Callable[[], int]
+    fallback: Callable[[], Iterator[pa.RecordBatch]]
+
+
 class SourceFormat:
     """One native format of one source.
 
@@ -190,9 +202,9 @@ class SourceFormat:
 
     def raw_items(
         self, con: duckdb.DuckDBPyConnection, path: Path
-    ) -> Iterator[pa.RecordBatch | str]:
+    ) -> Iterator[pa.RecordBatch | CheckedQuery]:
         """Yield batches of ``RAW_SCHEMA`` (one row per input record, ``error`` set if it is
-        unusable), or SQL queries with the same columns that DuckDB runs itself."""
+        unusable), or a :class:`CheckedQuery` with the same columns."""
         raise NotImplementedError
 
     def raw_sql(self) -> str:
@@ -234,24 +246,21 @@ def _decode_lines(chunk: bytes) -> Iterator[tuple[str | None, str | None]]:
                 yield line.decode("utf-8", errors="replace"), f"invalid UTF-8 ({exc.reason} at byte {exc.start})"
 
 
-def read_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[pa.RecordBatch | str]:
+def read_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[CheckedQuery]:
     """JSON Lines; one item per line (position = line number).
 
-    Fast path: DuckDB's parallel newline-delimited reader, taken only when it returns exactly
-    one item per line of the file (so no line was skipped).  Otherwise, or if DuckDB cannot
-    read the file, the careful path below reports every bad line.
+    Fast path: DuckDB's parallel newline-delimited reader, whose items stand only if it parsed
+    exactly one per line of the file (the lines are counted in a thread meanwhile).  Otherwise,
+    or if DuckDB cannot read the file, the careful path below reports every bad line.
     """
-    query = (f"SELECT row_number() OVER () AS position, json::VARCHAR AS raw, NULL::VARCHAR AS error "
-             f"FROM read_ndjson_objects({_sql_str(path)}, ignore_errors = true, maximum_object_size = 1073741824)")
-    try:
-        # ignore_errors turns a bad line into a NULL row: the fast path needs every line parsed
-        fast, parsed = con.execute(f"SELECT count(*), count(raw) FROM ({query})").fetchall()[0]
-        if fast == parsed == _count_lines(path):
-            yield query
-            return
-    except duckdb.Error:
-        pass
-    yield from _read_json_lines_carefully(path)
+    # ignore_errors turns a bad line into a NULL row, which fails the query
+    query = ("SELECT row_number() OVER () AS position, "
+             "CASE WHEN json IS NULL THEN error('a line DuckDB cannot parse') ELSE json::VARCHAR END AS raw, "
+             f"NULL::VARCHAR AS error FROM read_ndjson_objects({_sql_str(path)}, ignore_errors = true, "
+             "maximum_object_size = 1073741824)")
+    with ThreadPoolExecutor(1) as pool:
+        lines = pool.submit(_count_lines, path)
+        yield CheckedQuery(query, lines.result, lambda: _read_json_lines_carefully(path))
 
 
 _BLANK_LINE = re.compile(rb"\n\r?\n")

@@ -133,7 +133,7 @@ class _Table(SourceFormat):
         try:
             if self.name == "csv":
                 rejects += cur.execute(
-                    f"SELECT line, any_value(csv_line), string_agg(DISTINCT error_type || ': ' || error_message, '; ') "
+                    f"SELECT line, any_value(csv_line), string_agg(DISTINCT error_type || ': ' || error_message, '; ' ORDER BY error_type || ': ' || error_message) "
                     f"FROM {table} GROUP BY line ORDER BY line").fetchall()
         except Exception:  # noqa: BLE001 - no reject store (the read failed before creating it)
             pass
