@@ -92,10 +92,12 @@ def _noisy_copy(rng: random.Random, row: dict, k: int) -> dict:
             "authors": _noisy_authors(rng, row["authors"]), "venue": venue, "year": year}
 
 
-def make_noisy_dblp_acm(out_dir: Path, seed: int = 7, limit: int | None = None) -> tuple[Path, Path]:
+def make_noisy_dblp_acm(out_dir: Path, seed: int = 7, limit: int | None = None,
+                        duplicate_free: tuple[str, ...] = ()) -> tuple[Path, Path]:
     """Write dblp.csv, scholar.csv, gold.csv (record_id,entity_id) and job.toml into ``out_dir``;
     returns (job file, gold file).  ``limit``: only the records of the first ``limit`` pairs of
-    the perfect mapping (a fast slice); else every record of both tables."""
+    the perfect mapping (a fast slice); else every record of both tables.  ``duplicate_free``:
+    sources the job declares duplicate-free (none by default)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -134,7 +136,10 @@ path = "paperlink.duckdb"
 
 [output]
 dir = "out"
-""" + "".join(f"""
+""" + (f"""
+[linkage]
+duplicate_free_sources = {list(duplicate_free)!r}
+""".replace("'", '"') if duplicate_free else "") + "".join(f"""
 [[sources]]
 name = "{name}"
 format = "csv"

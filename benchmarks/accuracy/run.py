@@ -15,6 +15,7 @@ import json
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -36,6 +37,8 @@ DATASETS = {
              f"FROM read_csv('{SHARED}/cora/cora.csv', all_varchar = true)"),
     # generated: (function writing job + gold into a directory, scope, None)
     "dblp_acm_noisy": (make_noisy_dblp_acm, "all", None),
+    # the same data, with the curated catalogue declared duplicate-free (one line of job.toml)
+    "dblp_acm_noisy_dblp_duplicate_free": (partial(make_noisy_dblp_acm, duplicate_free=("dblp",)), "all", None),
 }
 
 

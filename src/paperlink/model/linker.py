@@ -38,7 +38,7 @@ class TrainingConfig:
         "l.first_author_surname = r.first_author_surname",
         "l.title_compact = r.title_compact",
     ])
-    em_max_pairs: float = 2e6
+    em_max_pairs: float = 1e6
     # EM, then u corrected for the matches among random pairs, repeated this many times.
     em_rounds: int = 2
     # No level's m goes below this: EM's m = 0 ("a match never has different titles") would
