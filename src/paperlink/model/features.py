@@ -4,8 +4,7 @@ Token weights are corpus IDF, so a shared rare word ("halfinversion") counts mor
 shared common one ("learning").  Blocking keys are derived here too: ``title_keys`` holds the
 pairs among each title's four rarest words (stopwords aside; a one-word title keys on its word),
 so two records meet when they share two rare title words whatever the word order, truncation
-or typos elsewhere (the settings also ask them to share an author, or a third rare word:
-``title_rare_words``).  A key is dropped when its block holds many different works: more than
+or typos elsewhere.  A key is dropped when its block holds many different works: more than
 ``MAX_TITLE_KEY_AUTHORS`` distinct first-author surnames ("bilayer graphene" in a large corpus),
 or more than ``MAX_TITLE_KEY_BLOCK`` records whatever the authors.  A key many records of a few
 works share (one paper cited 300 times, as in Cora) stays: its pairs are mostly matches.
@@ -82,7 +81,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
         w.title_tokens, w.title_weights, w.title_wsum,
         pl_title_markers(b.title_norm) AS title_markers,
         count(*) OVER (PARTITION BY pl_compact(b.title_norm)) AS title_freq,
-        k.title_keys, w.rare AS title_rare_words,
+        k.title_keys,
         nullif(list_distinct(list_filter(a.surnames, lambda s: s IS NOT NULL)), []) AS author_surnames,
         a.surnames[1] AS first_author_surname,
         nullif(list_distinct(list_transform(list_filter(a.surnames, lambda s: s IS NOT NULL), lambda s: left(s, 4))), []) AS author_prefixes,
