@@ -204,3 +204,30 @@ def test_duplicate_free_source_in_a_dedupe_job_keeps_its_records_apart(tmp_path)
     clusters = clusters_of(tmp_path / "out")
     assert clusters["alpha:n1"] != clusters["alpha:n2"]
     assert clusters["beta:n9"] in (clusters["alpha:n1"], clusters["alpha:n2"])
+
+
+def test_evaluate_refuses_outputs_of_another_job(tmp_path):
+    """`paperlink evaluate --out` of one job with the --config of another is an error, not a
+    score of the wrong database."""
+    from typer.testing import CliRunner
+
+    from paperlink.cli import app
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    for d in (first, second):
+        d.mkdir()
+        write_job(d)
+    with open(second / "beta.csv", "a", newline="") as fh:
+        csv.writer(fh).writerow(["extra", "A Paper Only The Second Job Has", "Ann Other", 2020, "JCDL"])
+    for d in (first, second):
+        job = LinkageJob.from_config(d / "job.toml")
+        job.run()
+        job.close()
+    gold = tmp_path / "gold.csv"
+    gold.write_text("record_id_l,record_id_r\nalpha:a0,beta:b0\n")
+    runner = CliRunner()
+    ok = runner.invoke(app, ["evaluate", "-c", str(first / "job.toml"), "--out", str(first / "out"), "--gold", str(gold), "--json"])
+    assert ok.exit_code == 0, ok.output
+    wrong = runner.invoke(app, ["evaluate", "-c", str(first / "job.toml"), "--out", str(second / "out"), "--gold", str(gold)])
+    assert wrong.exit_code != 0
+    assert "give the --config of the job that wrote" in wrong.output

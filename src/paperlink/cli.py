@@ -187,6 +187,7 @@ def evaluate(
         if gold is None and not labels:
             raise GoldError("give --gold FILE (ground truth) and/or --labels (reviewed pairs)")
         job = _job(config, out)
+        job.require_matching_run()
         from_labels = evaluate_labels(job.con, job.config.linkage.threshold, scope=scope) if labels else None
         result = evaluate_run(job.con, gold, job._settings(), job.config.linkage.threshold, scope=scope) if gold else None
     except Exception as exc:

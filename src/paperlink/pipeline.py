@@ -94,6 +94,21 @@ class LinkageJob:
             settings["link_type"] = "link_and_dedupe"
         return settings
 
+    def require_matching_run(self) -> None:
+        """Stop when the outputs in ``out_dir`` were written by a run over another database (an
+        output directory given without the ``--config`` of the job that wrote it).  Outputs
+        extended by ``link-new`` hold more records than their run loaded: not checked."""
+        report_path = self.out_dir / "run_report.json"
+        if not report_path.exists() or (self.out_dir / "link_new_report.json").exists():
+            return
+        reported = {s: r.get("loaded") for s, r in json.loads(report_path.read_text(encoding="utf-8")).get("records", {}).items()}
+        self._require("records", "load")
+        loaded = dict(self.con.execute("SELECT source, count(*) FROM records GROUP BY source").fetchall())
+        if reported and reported != loaded:
+            raise PipelineError(
+                f"the run in {self.out_dir} loaded {reported}, the database {self.config.database.path} holds "
+                f"{loaded}: give the --config of the job that wrote {self.out_dir}")
+
     def _require(self, table: str, step: str) -> None:
         exists = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
