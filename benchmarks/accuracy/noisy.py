@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import random
 import sys
 import tempfile
@@ -138,8 +139,8 @@ path = "paperlink.duckdb"
 dir = "out"
 """ + (f"""
 [linkage]
-duplicate_free_sources = {list(duplicate_free)!r}
-""".replace("'", '"') if duplicate_free else "") + "".join(f"""
+duplicate_free_sources = {json.dumps(list(duplicate_free))}
+""" if duplicate_free else "") + "".join(f"""
 [[sources]]
 name = "{name}"
 format = "csv"
