@@ -92,21 +92,24 @@ def test_engine_section():
 
 def test_oversized_first_author_year_blocks_are_not_generated():
     """The "first author + year" rule pairs records of a block no larger than its cap (a
-    block-size column of the features), so a "Wang 2020" block cannot explode."""
+    block-size column of the features), so a "Wang 2020" block cannot explode, and only records
+    whose titles share a word (stopwords aside)."""
     from paperlink.records.load import RECORD_COLUMNS
     from paperlink.synth.vocab import lexicon_word
 
     settings = json.loads(DEFAULT_SETTINGS.read_text())
     rules = [r["blocking_rule"] for r in settings["blocking_rules_to_generate_predictions"]]
     rule = next(r for r in rules if "l.first_author_surname = r.first_author_surname" in r)
-    cap = int(rule.split("l.author_year_freq <=")[1])
+    cap = int(rule.split("l.author_year_freq <=")[1].split()[0])
     con = connect()
     con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
-    # one title of two words of its own per record: no shared title, title key or identifier
-    blocks = {("Wang", 2020): cap + 1, ("Wang", 2021): cap, ("Smith", 2020): 2}
+    # two title words of its own per record and one shared word ("survey", except for Li): no
+    # shared title, title key or identifier
+    blocks = {("Wang", 2020): cap + 1, ("Wang", 2021): cap, ("Smith", 2020): 2, ("Li", 2020): 2}
     members = [(surname, year, i) for (surname, year), n in blocks.items() for i in range(n)]
     con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, ?)",
-                    [(f"t:{surname}{year}-{i}", f"{lexicon_word(2 * k + 5000)} {lexicon_word(2 * k + 5001)}",
+                    [(f"t:{surname}{year}-{i}", f"{lexicon_word(2 * k + 5000)} {lexicon_word(2 * k + 5001)}"
+                      + (" of the survey" if surname != "Li" else " of the"),
                       [f"Wei {surname}", "Ann Other"], year) for k, (surname, year, i) in enumerate(members)])
     build_features(con)
     linker = make_linker(con, settings)
@@ -117,19 +120,33 @@ def test_oversized_first_author_year_blocks_are_not_generated():
     assert sorted(pairs) == [("Smith2020", 1, key, key), ("Wang2021", cap * (cap - 1) // 2, key, key)]
 
 
-def test_title_keys_of_many_different_works_are_dropped():
-    """A title key shared by records of many first authors (many works) is dropped; one shared
-    by as many records of one first author (one paper cited over and over) is kept."""
-    from paperlink.model.features import MAX_TITLE_KEY_AUTHORS
+def test_title_keys_of_many_different_works_are_split_by_first_author():
+    """A title key shared by records of many first authors (many works) is split by first
+    author, so only records with the same first author meet through it, and a record without
+    authors leaves it; one shared by as many records of one first author (one paper cited over
+    and over) stays whole.  A small block of many authors stays whole too; past
+    MAX_TITLE_KEY_AUTHORS first authors it is dropped."""
+    from paperlink.model.features import MAX_TITLE_KEY_AUTHORS, TITLE_KEY_SPLIT_BLOCK
     from paperlink.records.load import RECORD_COLUMNS
     from paperlink.synth.vocab import lexicon_word
 
-    n = MAX_TITLE_KEY_AUTHORS + 1
-    rows = [(f"t:many-{i}", "Brionase Kelvarite", [f"Ann {lexicon_word(9000 + i)}"]) for i in range(n)]
+    n = TITLE_KEY_SPLIT_BLOCK + 1
+    surname = [lexicon_word(9000 + i).capitalize() for i in range(n)]
+    rows = [(f"t:many-{i}", "Brionase Kelvarite", [f"Ann {surname[i]}"]) for i in range(n)]
+    rows += [("t:many-again", "Brionase Kelvarite", [f"A. {surname[0]}", "Bo Other"]),
+             ("t:many-anonymous", "Brionase Kelvarite", [])]
     rows += [(f"t:one-{i}", "Dodaene Pliobaite", ["Ann Smith"]) for i in range(2 * n)]
+    rows += [(f"t:few-{i}", "Gorsuvian Tellurate", [f"Ann {surname[i]}"]) for i in range(MAX_TITLE_KEY_AUTHORS + 1)]
+    rows += [(f"t:fewer-{i}", "Pellucite Vombrane", [f"Ann {surname[i]}"]) for i in range(MAX_TITLE_KEY_AUTHORS)]
     con = connect()
     con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
     con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, 2020)", rows)
     build_features(con)
-    keys = dict(con.execute("SELECT DISTINCT split_part(unique_id, '-', 1), title_keys FROM features").fetchall())
-    assert keys == {"t:many": None, "t:one": ["dodaene pliobaite"]}
+    keys = dict(con.execute("SELECT unique_id, title_keys FROM features").fetchall())
+    first = f"brionase kelvarite @{surname[0].lower()[:4]}"
+    assert keys["t:many-0"] == keys["t:many-again"] == [first]
+    assert keys[f"t:many-{n - 1}"] == [f"brionase kelvarite @{surname[n - 1].lower()[:4]}"]
+    assert keys["t:many-anonymous"] is None
+    assert {tuple(keys[f"t:one-{i}"]) for i in range(2 * n)} == {("dodaene pliobaite",)}
+    assert keys["t:few-0"] is None
+    assert keys["t:fewer-0"] == ["pellucite vombrane"]

@@ -206,7 +206,7 @@ def score(result: dict, job, corpus_dir: Path, chunks: int, evaluate: bool = Tru
     records = result["records"]
     try:
         start = time.perf_counter()
-        per_rule = candidate_pairs(job, max(chunks, 1 + records // 250_000))
+        per_rule = candidate_pairs(job, max(chunks, min(8, 1 + records // 250_000)))
         rules = job._settings()["blocking_rules_to_generate_predictions"]
         result["candidate_pairs"] = sum(per_rule.values())
         result["candidate_pairs_by_rule"] = {

@@ -4,14 +4,19 @@ Token weights are corpus IDF, so a shared rare word ("halfinversion") counts mor
 shared common one ("learning").  Blocking keys are derived here too: ``title_keys`` holds the
 pairs among each title's four rarest words (stopwords aside; a one-word title keys on its word),
 so two records meet when they share two rare title words whatever the word order, truncation
-or typos elsewhere.  A key is dropped when its block holds many different works: more than
-``MAX_TITLE_KEY_AUTHORS`` distinct first-author surnames ("bilayer graphene" in a large corpus),
-or more than ``MAX_TITLE_KEY_BLOCK`` records whatever the authors.  A key many records of a few
-works share (one paper cited 300 times, as in Cora) stays: its pairs are mostly matches.
+or typos elsewhere.  A key of more than ``TITLE_KEY_SPLIT_BLOCK`` records with more than
+``TITLE_KEY_SPLIT_AUTHORS`` distinct first-author surnames is a block of different works
+("bilayer graphene" in a large corpus): it is split by first author ("bilayer graphene @wang", the surname's first four letters), so only
+records with the same first author meet through it; a record without authors leaves such a key.
+A key shared by many records of a few first authors (one paper cited 300 times, as in Cora)
+stays whole: its pairs are mostly matches.  A (split) key is dropped when its block still holds
+more than ``MAX_TITLE_KEY_BLOCK`` records or ``MAX_TITLE_KEY_AUTHORS`` first-author surnames.
 
 Rules on plain columns are capped in the settings instead, on block-size columns:
 ``title_freq`` (records with the same compact title) and ``author_year_freq`` (records with the
 same first-author surname and year: "Wang 2020" is a block of thousands in a large corpus).
+``title_words`` (a title's distinct words, stopwords aside) lets the first-author rule ask for
+one shared title word.
 """
 
 from __future__ import annotations
@@ -19,78 +24,100 @@ from __future__ import annotations
 import duckdb
 
 RARE_TOKENS_PER_TITLE = 4
+TITLE_KEY_SPLIT_AUTHORS = 5
+TITLE_KEY_SPLIT_BLOCK = 25
 MAX_TITLE_KEY_BLOCK = 500
 MAX_TITLE_KEY_AUTHORS = 20
 
 
 def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", target: str = "features") -> int:
-    """Create ``target`` from canonical records in ``source``; returns its row count."""
-    n_records = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
-    con.execute(f"""
-    CREATE OR REPLACE TABLE {target} AS
-    WITH base AS (
-        SELECT record_id AS unique_id, source AS source_dataset,
-            pl_title_norm(title) AS title_norm,
-            year, pl_venue_norm(venue) AS venue_norm, list_filter(pl_venue_keys(venue), lambda k: k IS NOT NULL) AS venue_keys, doi, arxiv_id, pmid,
-            (coalesce(work_type, '') IN ('preprint', 'posted-content', 'posted_content')
-                OR pl_is_preprint_doi(doi) OR (doi IS NULL AND arxiv_id IS NOT NULL)) AS is_preprint,
-            list_distinct(string_split(left(pl_text_norm(abstract), 2000), ' ')) AS abstract_tokens
-        FROM {source}
-    ),
-    -- Author names one per row rather than in list lambdas (the same values, several times
-    -- faster in DuckDB): usable names in list order, each one's surname and "surname initial".
-    names AS (
-        SELECT unique_id, pos, core, pl_surname_of_core(core) AS surname FROM (
-            SELECT s.record_id AS unique_id, u.pos, pl_name_core(u.a) AS core
-            FROM {source} s, unnest(s.authors) WITH ORDINALITY AS u(a, pos))
-        WHERE core <> '' AND NOT regexp_matches(core, '^([?]+|-+|n/?a|none|null|unknown|anonymous|et al[.]?)$', 'i')
-    ),
-    authors AS (
-        SELECT unique_id, list(surname ORDER BY pos) AS surnames,
-            list(surname || ' ' || pl_initial(core) ORDER BY pos) AS keys
-        FROM names GROUP BY unique_id
-    ),
-    tokens AS (
-        SELECT unique_id, unnest(list_distinct(string_split(title_norm, ' '))) AS token FROM base
-    ),
-    df AS (SELECT token, count(*) AS df FROM tokens GROUP BY token),
-    weighted AS (
-        SELECT t.unique_id,
-            list(t.token ORDER BY t.token) AS title_tokens,
-            list(ln(1 + {max(n_records, 1)} / df.df) ORDER BY t.token) AS title_weights,
-            sum(ln(1 + {max(n_records, 1)} / df.df)) AS title_wsum,
-            list(t.token ORDER BY df.df, t.token) FILTER (WHERE NOT pl_is_stopword(t.token))[1:{RARE_TOKENS_PER_TITLE}] AS rare
-        FROM tokens t JOIN df USING (token) GROUP BY t.unique_id
-    ),
-    keyed AS (
-        SELECT unique_id, unnest(list_distinct(list_append(flatten(list_transform(rare, lambda a, i:
-                   list_transform(rare[i + 1:], lambda c: least(a, c) || ' ' || greatest(a, c)))),
-                   CASE WHEN len(rare) = 1 THEN rare[1] END))) AS key
-        FROM weighted
-    ),
-    title_keys AS (
-        SELECT unique_id, list(key ORDER BY key) AS title_keys
-        FROM keyed JOIN (
-            SELECT key FROM keyed LEFT JOIN authors USING (unique_id) GROUP BY key
-            HAVING count(*) <= {MAX_TITLE_KEY_BLOCK} AND count(DISTINCT surnames[1]) <= {MAX_TITLE_KEY_AUTHORS}
-        ) USING (key)
-        GROUP BY unique_id
-    )
-    SELECT b.unique_id, b.source_dataset, b.title_norm,
-        pl_compact(b.title_norm) AS title_compact,
-        w.title_tokens, w.title_weights, w.title_wsum,
-        pl_title_markers(b.title_norm) AS title_markers,
-        count(*) OVER (PARTITION BY pl_compact(b.title_norm)) AS title_freq,
-        k.title_keys,
-        nullif(list_distinct(list_filter(a.surnames, lambda s: s IS NOT NULL)), []) AS author_surnames,
-        a.surnames[1] AS first_author_surname,
-        nullif(list_distinct(list_transform(list_filter(a.surnames, lambda s: s IS NOT NULL), lambda s: left(s, 4))), []) AS author_prefixes,
-        count(*) OVER (PARTITION BY a.surnames[1], b.year) AS author_year_freq,
-        nullif(list_distinct(list_filter(a.keys, lambda s: s IS NOT NULL)), []) AS author_keys,
-        b.year, b.venue_norm, nullif(b.venue_keys, []) AS venue_keys, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
-        nullif(list_filter(b.abstract_tokens, lambda t: t <> ''), []) AS abstract_tokens
-    FROM base b LEFT JOIN weighted w USING (unique_id) LEFT JOIN title_keys k USING (unique_id)
-        LEFT JOIN authors a USING (unique_id)
-    ORDER BY b.unique_id
-    """)
+    """Create ``target`` from canonical records in ``source``; returns its row count.
+
+    Built in steps, each a temporary table, so that a large corpus under a small memory limit
+    spills step by step instead of holding one query's every intermediate at once."""
+    n_records = max(con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0], 1)
+    steps = {
+        "_pl_f_base": f"""
+            SELECT record_id AS unique_id, source AS source_dataset,
+                pl_title_norm(title) AS title_norm,
+                year, pl_venue_norm(venue) AS venue_norm, list_filter(pl_venue_keys(venue), lambda k: k IS NOT NULL) AS venue_keys, doi, arxiv_id, pmid,
+                (coalesce(work_type, '') IN ('preprint', 'posted-content', 'posted_content')
+                    OR pl_is_preprint_doi(doi) OR (doi IS NULL AND arxiv_id IS NOT NULL)) AS is_preprint,
+                list_distinct(string_split(left(pl_text_norm(abstract), 2000), ' ')) AS abstract_tokens
+            FROM {source}""",
+        # Author names one per row rather than in list lambdas (the same values, several times
+        # faster in DuckDB): usable names in list order, each one's surname and "surname initial".
+        "_pl_f_authors": f"""
+            WITH names AS (
+                SELECT unique_id, pos, core, pl_surname_of_core(core) AS surname FROM (
+                    SELECT s.record_id AS unique_id, u.pos, pl_name_core(u.a) AS core
+                    FROM {source} s, unnest(s.authors) WITH ORDINALITY AS u(a, pos))
+                WHERE core <> '' AND NOT regexp_matches(core, '^([?]+|-+|n/?a|none|null|unknown|anonymous|et al[.]?)$', 'i')
+            )
+            SELECT unique_id, list(surname ORDER BY pos) AS surnames,
+                list(surname || ' ' || pl_initial(core) ORDER BY pos) AS keys
+            FROM names GROUP BY unique_id""",
+        "_pl_f_weighted": f"""
+            WITH tokens AS (
+                SELECT unique_id, unnest(list_distinct(string_split(title_norm, ' '))) AS token FROM _pl_f_base
+            ),
+            df AS (SELECT token, count(*) AS df FROM tokens GROUP BY token)
+            SELECT t.unique_id,
+                list(t.token ORDER BY t.token) AS title_tokens,
+                list(ln(1 + {n_records} / df.df) ORDER BY t.token) AS title_weights,
+                sum(ln(1 + {n_records} / df.df)) AS title_wsum,
+                list(t.token ORDER BY t.token) FILTER (WHERE NOT pl_is_stopword(t.token)) AS words,
+                list(t.token ORDER BY df.df, t.token) FILTER (WHERE NOT pl_is_stopword(t.token))[1:{RARE_TOKENS_PER_TITLE}] AS rare
+            FROM tokens t JOIN df USING (token) GROUP BY t.unique_id""",
+        # every title key of every record, with the record's first-author surname
+        "_pl_f_keyed": """
+            SELECT k.unique_id, k.key, a.surnames[1] AS first_surname FROM (
+                SELECT unique_id, unnest(list_distinct(list_append(flatten(list_transform(rare, lambda a, i:
+                           list_transform(rare[i + 1:], lambda c: least(a, c) || ' ' || greatest(a, c)))),
+                           CASE WHEN len(rare) = 1 THEN rare[1] END))) AS key
+                FROM _pl_f_weighted) k
+            LEFT JOIN _pl_f_authors a USING (unique_id)""",
+        # keys of many different works split by first author (NULL: no first author to split by)
+        "_pl_f_author_keyed": f"""
+            WITH split AS (
+                SELECT key FROM _pl_f_keyed GROUP BY key
+                HAVING count(*) > {MAX_TITLE_KEY_BLOCK}
+                    OR (count(*) > {TITLE_KEY_SPLIT_BLOCK} AND count(DISTINCT first_surname) > {TITLE_KEY_SPLIT_AUTHORS})
+            )
+            SELECT k.unique_id, k.first_surname,
+                CASE WHEN s.key IS NULL THEN k.key ELSE k.key || ' @' || left(k.first_surname, 4) END AS key
+            FROM _pl_f_keyed k LEFT JOIN split s USING (key)""",
+        "_pl_f_title_keys": f"""
+            SELECT unique_id, list(key ORDER BY key) AS title_keys
+            FROM _pl_f_author_keyed JOIN (
+                SELECT key FROM _pl_f_author_keyed WHERE key IS NOT NULL GROUP BY key
+                HAVING count(*) <= {MAX_TITLE_KEY_BLOCK} AND count(DISTINCT first_surname) <= {MAX_TITLE_KEY_AUTHORS}
+            ) USING (key)
+            GROUP BY unique_id""",
+    }
+    try:
+        for name, sql in steps.items():
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        con.execute(f"""
+        CREATE OR REPLACE TABLE {target} AS
+        SELECT b.unique_id, b.source_dataset, b.title_norm,
+            pl_compact(b.title_norm) AS title_compact,
+            w.title_tokens, w.title_weights, w.title_wsum, nullif(w.words, []) AS title_words,
+            pl_title_markers(b.title_norm) AS title_markers,
+            count(*) OVER (PARTITION BY pl_compact(b.title_norm)) AS title_freq,
+            k.title_keys,
+            nullif(list_distinct(list_filter(a.surnames, lambda s: s IS NOT NULL)), []) AS author_surnames,
+            a.surnames[1] AS first_author_surname,
+            nullif(list_distinct(list_transform(list_filter(a.surnames, lambda s: s IS NOT NULL), lambda s: left(s, 4))), []) AS author_prefixes,
+            count(*) OVER (PARTITION BY a.surnames[1], b.year) AS author_year_freq,
+            nullif(list_distinct(list_filter(a.keys, lambda s: s IS NOT NULL)), []) AS author_keys,
+            b.year, b.venue_norm, nullif(b.venue_keys, []) AS venue_keys, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
+            nullif(list_filter(b.abstract_tokens, lambda t: t <> ''), []) AS abstract_tokens
+        FROM _pl_f_base b LEFT JOIN _pl_f_weighted w USING (unique_id) LEFT JOIN _pl_f_title_keys k USING (unique_id)
+            LEFT JOIN _pl_f_authors a USING (unique_id)
+        ORDER BY b.unique_id
+        """)
+    finally:
+        for name in reversed(steps):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
     return con.execute(f"SELECT count(*) FROM {target}").fetchall()[0][0]
