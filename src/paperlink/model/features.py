@@ -16,7 +16,9 @@ Rules on plain columns are capped in the settings instead, on block-size columns
 ``title_freq`` (records with the same compact title) and ``author_year_freq`` (records with the
 same first-author surname and year: "Wang 2020" is a block of thousands in a large corpus).
 ``title_words`` (a title's distinct words, stopwords aside) lets the first-author rule ask for
-one shared title word.
+one shared title word.  ``author_name_words`` (every word of every author name, initials aside)
+lets authors match whose surname was taken from another part of the name: "Wang Wei" for
+"Wei Wang", "Rafael Camps Paré" for "Rafael Camps".
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                 WHERE core <> '' AND NOT regexp_matches(core, '^([?]+|-+|n/?a|none|null|unknown|anonymous|et al[.]?)$', 'i')
             )
             SELECT unique_id, list(surname ORDER BY pos) AS surnames,
-                list(surname || ' ' || pl_initial(core) ORDER BY pos) AS keys
+                list(surname || ' ' || pl_initial(core) ORDER BY pos) AS keys,
+                list_distinct(flatten(list(list_filter(string_split(pl_text_norm(core), ' '), lambda t: len(t) > 1)))) AS name_words
             FROM names GROUP BY unique_id""",
         "_pl_f_weighted": f"""
             WITH tokens AS (
@@ -111,6 +114,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
             nullif(list_distinct(list_transform(list_filter(a.surnames, lambda s: s IS NOT NULL), lambda s: left(s, 4))), []) AS author_prefixes,
             count(*) OVER (PARTITION BY a.surnames[1], b.year) AS author_year_freq,
             nullif(list_distinct(list_filter(a.keys, lambda s: s IS NOT NULL)), []) AS author_keys,
+            nullif(a.name_words, []) AS author_name_words,
             b.year, b.venue_norm, nullif(b.venue_keys, []) AS venue_keys, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
             nullif(list_filter(b.abstract_tokens, lambda t: t <> ''), []) AS abstract_tokens
         FROM _pl_f_base b LEFT JOIN _pl_f_weighted w USING (unique_id) LEFT JOIN _pl_f_title_keys k USING (unique_id)

@@ -1,0 +1,39 @@
+"""Comparison levels of the default settings on hand-made record pairs (features -> Splink)."""
+
+from __future__ import annotations
+
+import json
+
+from paperlink.db import connect
+from paperlink.model.features import build_features
+from paperlink.model.linker import DEFAULT_SETTINGS, make_linker
+from paperlink.records.load import RECORD_COLUMNS
+
+
+def author_levels(pairs: list[tuple[list[str], list[str]]]) -> list[str]:
+    """The authors level (label) of each pair of author lists, on records otherwise identical."""
+    settings = json.loads(DEFAULT_SETTINGS.read_text())
+    settings["blocking_rules_to_generate_predictions"] = ["l.title_compact = r.title_compact"]
+    levels = next(c for c in settings["comparisons"] if c["output_column_name"] == "authors")["comparison_levels"]
+    con = connect()
+    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
+    for k, (left, right) in enumerate(pairs):
+        for side, authors in (("a", left), ("b", right)):
+            con.execute("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, 2020)",
+                        [f"t:{k}{side}", f"Pairwise comparison number {k}", authors])
+    build_features(con)
+    pred = make_linker(con, settings).inference.predict()
+    rows = dict(con.execute(f"SELECT unique_id_l, gamma_authors FROM {pred.physical_name}").fetchall())
+    ladder = [lv["label_for_charts"] for lv in levels if not lv.get("is_null_level")][::-1]  # gamma 0, 1, ...
+    return [ladder[rows[f"t:{k}a"]] for k in range(len(pairs))]
+
+
+def test_surnames_taken_from_another_part_of_the_name_are_some_shared():
+    """Name order flipped ("Wang Wei" for "Wei Wang") or a double surname cut ("Rafael Camps
+    Paré" for "Rafael Camps") is some shared evidence, not "none shared"; unrelated names are none."""
+    assert author_levels([
+        (["Wei Wang", "Jun Li"], ["Wang Wei", "Li Jun"]),
+        (["Rafael Camps Paré"], ["Rafael Camps"]),
+        (["Ann Smith"], ["Bob Jones"]),
+        (["Ann Smith", "Bob Jones"], ["A. Smith", "B. Jones"]),
+    ]) == ["some shared", "some shared", "none shared", "same authors"]
