@@ -78,3 +78,24 @@ def test_refinement_is_reported_and_can_be_turned_off(linked_run):
     con.execute("CREATE OR REPLACE TABLE untouched AS SELECT * FROM clusters")
     report = split_chained_clusters(con, model, "untouched", linked_run.config.linkage.threshold, max_size=2)
     assert report["clusters_checked"] == 0  # no cluster of 3 .. 2 records
+
+
+def test_cliques_of_scored_pairs_are_not_scored_again(linked_run):
+    """Given the scored pairs, clusters whose every pair is a link above the threshold are
+    skipped (they cannot split); a chained cluster is still split back, and the result is the
+    same as scoring every cluster."""
+    con = linked_run.con
+    model = json.loads(linked_run.model_path.read_text())
+    threshold = linked_run.config.linkage.threshold
+    a, b = [r[0] for r in con.execute("""
+        SELECT cluster_id FROM clusters WHERE cluster_size BETWEEN 2 AND 6
+        GROUP BY cluster_id ORDER BY cluster_id LIMIT 2""").fetchall()]
+    for table in ("every_cluster", "non_cliques"):
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM clusters")
+        con.execute(f"UPDATE {table} SET cluster_id = '{a}' WHERE cluster_id = '{b}'")
+    every = split_chained_clusters(con, model, "every_cluster", threshold)
+    skipping = split_chained_clusters(con, model, "non_cliques", threshold, edges="predictions")
+    assert skipping["clusters_split"] >= 1
+    assert 1 <= skipping["clusters_checked"] < every["clusters_checked"]
+    assert (con.execute("SELECT record_id, cluster_id FROM every_cluster ORDER BY 1").fetchall()
+            == con.execute("SELECT record_id, cluster_id FROM non_cliques ORDER BY 1").fetchall())

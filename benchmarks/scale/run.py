@@ -143,6 +143,7 @@ def run_job(job_file: Path, rss: PeakRSS) -> tuple[object, dict]:
             start = time.perf_counter()
             getattr(job, step)()
             steps[step] = {"seconds": round(time.perf_counter() - start, 2), "peak_rss_gb": gb(rss.mark())}
+            print(f"{step}: {steps[step]}", file=sys.stderr, flush=True)  # progress of long runs
     finally:
         paperlink.pipeline.build_features = build
     if features_seconds:

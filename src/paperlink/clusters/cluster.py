@@ -68,7 +68,7 @@ def cluster_predictions(
     """)
     if refine_max_size:
         refined = split_chained_clusters(con, linker.misc.save_model_to_json(None), target, threshold,
-                                         features=features, max_size=refine_max_size)
+                                         features=features, max_size=refine_max_size, edges=edges)
         if refinement is not None:
             refinement.update(refined)
     if edges != predictions:

@@ -15,7 +15,9 @@ job) counts 0.  Clusters only split, so single-best-link and clerical constraint
 (clerical decisions are enforced afterwards, :mod:`paperlink.clusters.constraints`).
 
 Clusters larger than ``max_size`` records are left as they are (their pairs are not scored;
-the number is reported).
+the number is reported).  Given the scored pairs the clusters were made from (``edges``), a
+cluster whose every pair is among them at or above the threshold (a clique, most works) is
+not scored again: all its pairs are positive, so it cannot split.
 """
 
 from __future__ import annotations
@@ -33,12 +35,25 @@ MUST_LINK = "l.doi = r.doi OR l.arxiv_id = r.arxiv_id OR l.pmid = r.pmid"  # ove
 
 
 def split_chained_clusters(con: duckdb.DuckDBPyConnection, model: dict, target: str, threshold: float,
-                           features: str = "features", max_size: int = 2000) -> dict:
-    """Refine the clusters of ``target`` (record_id, ..., cluster_id) in place; returns counts."""
+                           features: str = "features", max_size: int = 2000, edges: str | None = None) -> dict:
+    """Refine the clusters of ``target`` (record_id, ..., cluster_id) in place; returns counts.
+    ``edges``: the scored pairs (unique_id_l, unique_id_r, match_probability) the clusters were
+    made from; clusters that are cliques of them are skipped (they cannot split)."""
+    candidates = f"SELECT cluster_id FROM {target} GROUP BY 1 HAVING count(*) BETWEEN 3 AND {max_size}"
+    if edges:
+        candidates = f"""WITH sized AS (
+                SELECT cluster_id, count(*) AS n FROM {target} GROUP BY 1 HAVING count(*) BETWEEN 3 AND {max_size}),
+            links AS (
+                SELECT l.cluster_id, count(*) AS links FROM {edges} e
+                JOIN {target} l ON l.record_id = e.unique_id_l JOIN {target} r ON r.record_id = e.unique_id_r
+                WHERE l.cluster_id = r.cluster_id AND e.match_probability >= {threshold}
+                GROUP BY 1)
+            SELECT cluster_id FROM sized LEFT JOIN links USING (cluster_id)
+            WHERE coalesce(links, 0) < n * (n - 1) // 2"""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _pl_refine_features AS
         SELECT f.*, c.cluster_id AS {CLUSTER_COLUMN} FROM {features} f
         JOIN (SELECT record_id, cluster_id FROM {target}) c ON c.record_id = f.unique_id
-        WHERE c.cluster_id IN (SELECT cluster_id FROM {target} GROUP BY 1 HAVING count(*) BETWEEN 3 AND {max_size})""")
+        WHERE c.cluster_id IN ({candidates})""")
     too_big = con.execute(
         f"SELECT count(*) FROM (SELECT cluster_id FROM {target} GROUP BY 1 HAVING count(*) > {max_size})").fetchall()[0][0]
     report = {"clusters_checked": 0, "clusters_split": 0, "clusters_added": 0, "clusters_too_big": too_big}
