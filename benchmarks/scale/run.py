@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> dict:
     result: dict = {
         "works": works, "records": records, "seed": args.seed, "backend": args.backend,
         "threads": args.threads or os.cpu_count(), "memory_limit": args.memory_limit,
-        "num_chunks": args.num_chunks or 1, "settings": str(args.settings) if args.settings else "default",
+        "num_chunks": args.num_chunks or "auto", "settings": str(args.settings) if args.settings else "default",
         "max_title_key_block": args.max_title_key_block or "default",
         "max_title_key_authors": args.max_title_key_authors or "default", "dropped_rules": args.drop_rule,
         "synth_seconds": None if synth_seconds is None else round(synth_seconds, 1),
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> dict:
         "clusters": job.report.get("clusters"),
         "training": {k: v for k, v in job.report.get("training", {}).items() if k != "em_sessions"},
     }
-    score(result, job, corpus_dir, args.num_chunks or 1, evaluate=not args.no_evaluate)
+    score(result, job, corpus_dir, job.report.get("predict_chunks", 1), evaluate=not args.no_evaluate)
     if args.overhead:
         # paperlink's train builds the features first; the bare script starts from that table
         ours = sum(steps[s]["seconds"] for s in ("train", "predict", "cluster")) - steps["train"].get("of_which_features", 0)

@@ -39,7 +39,7 @@ class LinkageConfig:
     link_type: str | None = None  # overrides the settings' link_type
     duplicate_free_sources: list[str] = field(default_factory=list)
     predict_threshold: float = 0.01  # pairs below this probability are not kept at all
-    num_chunks: int = 1  # split predict into num_chunks x num_chunks pieces (memory)
+    num_chunks: int | None = None  # split predict into num_chunks x num_chunks pieces; None: by corpus size
     # clusters of 3 .. this many records are checked pair by pair and chains split (0: off)
     refine_max_cluster_size: int = 2000
     training: TrainingConfig = field(default_factory=TrainingConfig)
@@ -79,7 +79,7 @@ _DATABASE_KEYS = {"path": str, "threads": int, "memory_limit": str, "temp_direct
 _SOURCE_KEYS = {"name": str, "format": str, "paths": list, "columns": dict}
 _LINKAGE_KEYS = {
     "settings": str, "threshold": float, "seed": int, "link_type": str,
-    "duplicate_free_sources": list, "predict_threshold": float, "num_chunks": int, "training": dict,
+    "duplicate_free_sources": list, "predict_threshold": float, "num_chunks": object, "training": dict,
     "refine_max_cluster_size": int,
 }
 _MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(b|kb|mb|gb|tb|kib|mib|gib|tib|%)?\s*$", re.IGNORECASE)
@@ -186,7 +186,7 @@ def parse_job(raw: dict, path: Path) -> JobConfig:
         link_type=lk.get("link_type"),
         duplicate_free_sources=list(lk.get("duplicate_free_sources", [])),
         predict_threshold=float(lk.get("predict_threshold", 0.01)),
-        num_chunks=int(lk.get("num_chunks", 1)),
+        num_chunks=_num_chunks(lk.get("num_chunks", "auto")),
         refine_max_cluster_size=int(lk.get("refine_max_cluster_size", 2000)),
         training=TrainingConfig(**training_raw),
     )
@@ -194,8 +194,6 @@ def parse_job(raw: dict, path: Path) -> JobConfig:
         raise ConfigError("linkage.threshold must be a match probability between 0 and 1")
     if not 0 <= linkage.predict_threshold < 1:
         raise ConfigError("linkage.predict_threshold must be a match probability from 0 up to (not including) 1")
-    if linkage.num_chunks < 1:
-        raise ConfigError("linkage.num_chunks must be at least 1")
     if linkage.refine_max_cluster_size < 0:
         raise ConfigError("linkage.refine_max_cluster_size must be 0 (off) or a number of records")
     if linkage.link_type not in (None, "dedupe_only", "link_only", "link_and_dedupe"):
@@ -233,6 +231,15 @@ def parse_engine(raw: dict, base: Path) -> EngineConfig:
         conf[key] = str(value).lower() if isinstance(value, bool) else str(value)
     return EngineConfig(backend=backend, master=master, spark_conf=conf,
                         work_dir=_resolve(base, raw["work_dir"]) if "work_dir" in raw else None)
+
+
+def _num_chunks(value: object) -> int | None:
+    """``linkage.num_chunks``: a whole number of chunks, or "auto" (None: chosen by corpus size)."""
+    if value == "auto":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f'linkage.num_chunks must be "auto" or a whole number of at least 1, got {value!r}')
+    return value
 
 
 def _check_keys(table: object, allowed: dict, prefix: str) -> None:

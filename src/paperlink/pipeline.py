@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import time
@@ -43,6 +44,15 @@ DEFAULT_MODEL = Path(__file__).resolve().parent / "model" / "default_model.json"
 STEPS = ("load", "train", "predict", "cluster", "export")
 OUTPUTS = ("model.json", "clusters.parquet", "works.parquet", "pairs.parquet", "run_report.json")
 STAGING = ".paperlink-run"
+# predict in pieces of about this many records' worth of candidate pairs: with all 10 M records in
+# one piece, the title-key pairs' DISTINCT ran out of a 16 GB limit (benchmarks/RESULTS.md)
+RECORDS_PER_PREDICT_PIECE = 2_500_000
+
+
+def predict_chunks(records: int) -> int:
+    """Chunks per side (Splink's ``num_chunks_left/right``) for ``num_chunks = "auto"``: pairs
+    grow with the records, a piece holds 1 / chunks² of them."""
+    return max(1, math.ceil(math.sqrt(records / RECORDS_PER_PREDICT_PIECE)))
 
 
 class PipelineError(RuntimeError):
@@ -194,10 +204,10 @@ class LinkageJob:
                 from paperlink.backends.spark import predict_on_spark
 
                 return predict_on_spark(self, linker.misc.save_model_to_json(None))
+            chunks = lk.num_chunks or predict_chunks(self.con.execute("SELECT count(*) FROM features").fetchall()[0][0])
+            self.report["predict_chunks"] = chunks
             pred = linker.inference.predict(
-                threshold_match_probability=lk.predict_threshold,
-                num_chunks_left=lk.num_chunks, num_chunks_right=lk.num_chunks,
-            )
+                threshold_match_probability=lk.predict_threshold, num_chunks_left=chunks, num_chunks_right=chunks)
             # renamed, not copied: at 1M records the scored pairs with their compared values are GBs
             self.con.execute("DROP TABLE IF EXISTS predictions")
             self.con.execute(f"ALTER TABLE {pred.physical_name} RENAME TO predictions")

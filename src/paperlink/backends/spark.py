@@ -309,7 +309,7 @@ def predict_on_spark(job, model: dict) -> int:
     engine = SparkEngine(job)
     linker = engine.linker(model)
     lk = job.config.linkage
-    chunks = {"num_chunks_left": lk.num_chunks, "num_chunks_right": lk.num_chunks} if lk.num_chunks > 1 else {}
+    chunks = {"num_chunks_left": lk.num_chunks, "num_chunks_right": lk.num_chunks} if (lk.num_chunks or 1) > 1 else {}
     pred = linker.inference.predict(threshold_match_probability=lk.predict_threshold, **chunks)
     engine.unstage(pred.as_spark_dataframe(), "predictions", "predictions", order_by="unique_id_l, unique_id_r")
     pred.drop_table_from_database_and_remove_from_cache()
