@@ -44,9 +44,9 @@ DEFAULT_MODEL = Path(__file__).resolve().parent / "model" / "default_model.json"
 STEPS = ("load", "train", "predict", "cluster", "export")
 OUTPUTS = ("model.json", "clusters.parquet", "works.parquet", "pairs.parquet", "run_report.json")
 STAGING = ".paperlink-run"
-# predict in pieces of about this many records' worth of candidate pairs: with all 10 M records in
-# one piece, the title-key pairs' DISTINCT ran out of a 16 GB limit (benchmarks/RESULTS.md)
-RECORDS_PER_PREDICT_PIECE = 2_500_000
+# predict in pieces of about this many records' worth of candidate pairs: 1 M records in one piece
+# peak at ~9 GB; 10 M in one piece and in 2 x 2 pieces ran out of a 16 GB limit (benchmarks/RESULTS.md)
+RECORDS_PER_PREDICT_PIECE = 1_000_000
 
 
 def predict_chunks(records: int) -> int:
