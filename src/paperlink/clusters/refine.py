@@ -39,17 +39,14 @@ def split_chained_clusters(con: duckdb.DuckDBPyConnection, model: dict, target: 
     """Refine the clusters of ``target`` (record_id, ..., cluster_id) in place; returns counts.
     ``edges``: the scored pairs (unique_id_l, unique_id_r, match_probability) the clusters were
     made from; clusters that are cliques of them are skipped (they cannot split)."""
-    candidates = f"SELECT cluster_id FROM {target} GROUP BY 1 HAVING count(*) BETWEEN 3 AND {max_size}"
-    if edges:
-        candidates = f"""WITH sized AS (
-                SELECT cluster_id, count(*) AS n FROM {target} GROUP BY 1 HAVING count(*) BETWEEN 3 AND {max_size}),
-            links AS (
-                SELECT l.cluster_id, count(*) AS links FROM {edges} e
-                JOIN {target} l ON l.record_id = e.unique_id_l JOIN {target} r ON r.record_id = e.unique_id_r
-                WHERE l.cluster_id = r.cluster_id AND e.match_probability >= {threshold}
-                GROUP BY 1)
-            SELECT cluster_id FROM sized LEFT JOIN links USING (cluster_id)
-            WHERE coalesce(links, 0) < n * (n - 1) // 2"""
+    sized = f"SELECT cluster_id, count(*) AS n FROM {target} GROUP BY 1 HAVING count(*) BETWEEN 3 AND {max_size}"
+    links = "SELECT NULL AS cluster_id, 0 AS links WHERE false"
+    if edges:  # links above the threshold inside each cluster: n (n - 1) / 2 of them make a clique
+        links = f"""SELECT l.cluster_id, count(*) AS links FROM {edges} e
+            JOIN {target} l ON l.record_id = e.unique_id_l JOIN {target} r ON r.record_id = e.unique_id_r
+            WHERE l.cluster_id = r.cluster_id AND e.match_probability >= {threshold} GROUP BY 1"""
+    candidates = f"""SELECT cluster_id FROM ({sized}) LEFT JOIN ({links}) USING (cluster_id)
+        WHERE coalesce(links, 0) < n * (n - 1) // 2"""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _pl_refine_features AS
         SELECT f.*, c.cluster_id AS {CLUSTER_COLUMN} FROM {features} f
         JOIN (SELECT record_id, cluster_id FROM {target}) c ON c.record_id = f.unique_id

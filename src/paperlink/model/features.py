@@ -6,8 +6,9 @@ pairs among each title's four rarest words (stopwords aside; a one-word title ke
 so two records meet when they share two rare title words whatever the word order, truncation
 or typos elsewhere.  A key of more than ``TITLE_KEY_SPLIT_BLOCK`` records with more than
 ``TITLE_KEY_SPLIT_AUTHORS`` distinct first-author surnames is a block of different works
-("bilayer graphene" in a large corpus): it is split by first author ("bilayer graphene @wang", the surname's first four letters), so only
-records with the same first author meet through it; a record without authors leaves such a key.
+("bilayer graphene" in a large corpus): it is split by first author ("bilayer graphene @wang",
+the surname's first four letters), so only records with the same first author meet through it;
+a record without authors leaves such a key.
 A key shared by many records of a few first authors (one paper cited 300 times, as in Cora)
 stays whole: its pairs are mostly matches.  A (split) key is dropped when its block still holds
 more than ``MAX_TITLE_KEY_BLOCK`` records or ``MAX_TITLE_KEY_AUTHORS`` first-author surnames.
