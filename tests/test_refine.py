@@ -99,3 +99,24 @@ def test_cliques_of_scored_pairs_are_not_scored_again(linked_run):
     assert 1 <= skipping["clusters_checked"] < every["clusters_checked"]
     assert (con.execute("SELECT record_id, cluster_id FROM every_cluster ORDER BY 1").fetchall()
             == con.execute("SELECT record_id, cluster_id FROM non_cliques ORDER BY 1").fetchall())
+
+
+def test_connected_components_are_splinks(linked_run):
+    """paperlink's connected components (igraph over record numbers) give the clusters Splink's
+    SQL connected components give on the same scored pairs, singletons left out."""
+    from paperlink.clusters.cluster import connected_components
+
+    con = linked_run.con
+    threshold = linked_run.config.linkage.threshold
+    ours = connected_components(con, "predictions", threshold)
+    linker = linked_run.linker()
+    sdf = linker.table_management.register_table_predict(linker._db_api.register("predictions"))
+    splinks = linker.clustering.cluster_pairwise_predictions_at_threshold(sdf, threshold_match_probability=threshold)
+
+    def groups(table: str) -> set[tuple[str, ...]]:
+        return {tuple(ids) for (ids,) in con.execute(
+            f"SELECT list(unique_id ORDER BY unique_id) FROM {table} GROUP BY cluster_id HAVING count(*) > 1").fetchall()}
+
+    assert groups(ours) == groups(splinks.physical_name)
+    assert len(groups(ours)) > 20
+    assert con.execute(f"SELECT count(*) FROM {ours} WHERE cluster_id > unique_id").fetchall()[0][0] == 0

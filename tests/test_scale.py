@@ -157,7 +157,7 @@ def test_predict_chunks_grow_with_the_corpus():
     keeps each piece about as large as a 1 M-record corpus beyond; a number is taken as given."""
     from paperlink.pipeline import predict_chunks
 
-    assert [predict_chunks(n) for n in (0, 100_000, 1_000_000, 2_500_000, 10_000_000, 40_000_000)] == [1, 1, 1, 2, 4, 7]
+    assert [predict_chunks(n) for n in (0, 100_000, 1_000_000, 1_050_000, 2_500_000, 10_000_000, 40_000_000)] == [1, 1, 1, 1, 2, 4, 7]
     from paperlink.config import load_job
 
     assert load_job(Path(__file__).resolve().parents[1] / "linkage_config" / "job.toml").linkage.num_chunks is None
