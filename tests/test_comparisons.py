@@ -6,7 +6,7 @@ import json
 
 from paperlink.db import connect
 from paperlink.model.features import build_features
-from paperlink.model.linker import DEFAULT_SETTINGS, make_linker
+from paperlink.model.linker import DEFAULT_SETTINGS, make_linker, scoring
 from paperlink.records.load import RECORD_COLUMNS
 
 
@@ -22,7 +22,9 @@ def author_levels(pairs: list[tuple[list[str], list[str]]]) -> list[str]:
             con.execute("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, 2020)",
                         [f"t:{k}{side}", f"Pairwise comparison number {k}", authors])
     build_features(con)
-    pred = make_linker(con, settings).inference.predict()
+    linker = make_linker(con, settings)
+    with scoring(linker):  # keeps the gammas (the settings leave out the compared values)
+        pred = linker.inference.predict()
     rows = dict(con.execute(f"SELECT unique_id_l, gamma_authors FROM {pred.physical_name}").fetchall())
     ladder = [lv["label_for_charts"] for lv in levels if not lv.get("is_null_level")][::-1]  # gamma 0, 1, ...
     return [ladder[rows[f"t:{k}a"]] for k in range(len(pairs))]

@@ -120,3 +120,21 @@ def test_connected_components_are_splinks(linked_run):
     assert groups(ours) == groups(splinks.physical_name)
     assert len(groups(ours)) > 20
     assert con.execute(f"SELECT count(*) FROM {ours} WHERE cluster_id > unique_id").fetchall()[0][0] == 0
+
+
+def test_predictions_keep_gammas_but_not_compared_values(linked_run):
+    """With the default settings (retain_matching_columns off) the run's scored pairs carry each
+    comparison's gamma and weight but no compared values, and score exactly as Splink does with
+    the values kept (the inspection linker, ``job.linker()``)."""
+    con = linked_run.con
+    cols = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'predictions'").fetchall()}
+    assert {"gamma_title", "mw_title", "gamma_authors", "match_weight"} <= cols
+    assert not {"title_norm_l", "author_surnames_r", "title_keys_l"} & cols
+    wide = linked_run.linker().inference.predict(threshold_match_probability=linked_run.config.linkage.predict_threshold)
+    assert "title_norm_l" in {r[0] for r in con.execute(
+        f"SELECT column_name FROM information_schema.columns WHERE table_name = '{wide.physical_name}'").fetchall()}
+    pick = "unique_id_l, unique_id_r, round(match_weight, 9), gamma_title, gamma_authors, gamma_year, mw_venue"
+    narrow_rows = con.execute(f"SELECT {pick} FROM predictions ORDER BY 1, 2").fetchall()
+    assert len(narrow_rows) > 100
+    assert narrow_rows == con.execute(f"SELECT {pick} FROM {wide.physical_name} ORDER BY 1, 2").fetchall()

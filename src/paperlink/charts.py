@@ -66,12 +66,27 @@ def _columns(job: LinkageJob, table: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- tables for Splink
+def with_compared_values(job: LinkageJob, sql: str) -> str:
+    """``sql`` (rows of ``predictions``) with both records' feature values as ``<column>_l`` /
+    ``<column>_r``, as Splink's waterfall charts and dashboards expect.  The job's predictions
+    leave them out unless the settings say ``retain_matching_columns``; those pass through."""
+    have = set(_columns(job, "predictions"))
+    missing = [c for c in _columns(job, "features") if c != "unique_id" and f"{c}_l" not in have]
+    if not missing:
+        return sql
+    q = lambda c: '"' + c.replace('"', '""') + '"'  # noqa: E731
+    values = ", ".join(f"l.{q(c)} AS {q(c + '_l')}, r.{q(c)} AS {q(c + '_r')}" for c in missing)
+    return (f"SELECT p.*, {values} FROM ({sql}) p JOIN features l ON l.unique_id = p.unique_id_l "
+            "JOIN features r ON r.unique_id = p.unique_id_r")
+
+
 def predictions(job: LinkageJob, linker: Linker, where: str | None = None,
-                max_rows: int | None = None) -> SplinkDataFrame:
+                max_rows: int | None = None, values: bool = True) -> SplinkDataFrame:
     """The run's ``predictions`` as a SplinkDataFrame registered as the linker's predictions.
 
     ``where`` filters (SQL over predictions' columns); ``max_rows`` keeps a deterministic
-    subset (by a hash of the pair) so dashboards stay small on big runs (Splink issue #2318).
+    subset (by a hash of the pair) so dashboards stay small on big runs (Splink issue #2318);
+    ``values`` adds the compared values (:func:`with_compared_values`).
     """
     job._require("predictions", "predict")
     sql = "SELECT * FROM predictions"
@@ -79,7 +94,9 @@ def predictions(job: LinkageJob, linker: Linker, where: str | None = None,
         sql += f" WHERE {where}"
     if max_rows is not None:
         sql += f" ORDER BY hash(unique_id_l, unique_id_r) LIMIT {int(max_rows)}"
-    if where is None and max_rows is None:
+    if values:
+        sql = with_compared_values(job, sql)
+    if sql == "SELECT * FROM predictions":
         sdf = linker._db_api.register("predictions")
     else:  # a temporary table, not a view: the comparison viewer reads `rowid`
         name = _name("pred")
@@ -136,7 +153,9 @@ def chosen_pairs(job: LinkageJob, linker: Linker, n_borderline: int = 1) -> list
     for kind, sql in queries:
         if kind == "highest-weight pair" and out:
             continue  # only a fallback for runs without cross-source pairs
-        for rec in linker.misc.query_sql(sql, output_type="splink_df").as_record_list():
+        records = linker.misc.query_sql(with_compared_values(job, sql), output_type="splink_df").as_record_list()
+        records.sort(key=lambda r: (abs(r["match_probability"] - threshold), r["unique_id_l"], r["unique_id_r"]))
+        for rec in records:
             key = (rec["unique_id_l"], rec["unique_id_r"])
             if key not in seen:
                 seen.add(key)
@@ -154,7 +173,7 @@ def m_u_parameters_chart(linker: Linker):
 
 
 def match_weights_histogram(job: LinkageJob, linker: Linker):
-    return linker.visualisations.match_weights_histogram(predictions(job, linker))
+    return linker.visualisations.match_weights_histogram(predictions(job, linker, values=False))
 
 
 def _short(text: str, limit: int = 50) -> str:
@@ -277,7 +296,7 @@ def graph_metrics(job: LinkageJob, linker: Linker):
     """Splink's node/edge/cluster metrics (density, centralisation; bridges need igraph) over
     the run's clusters at the job's threshold."""
     return linker.clustering.compute_graph_metrics(
-        predictions(job, linker), cluster_nodes(job, linker),
+        predictions(job, linker, values=False), cluster_nodes(job, linker),
         threshold_match_probability=job.config.linkage.threshold)
 
 

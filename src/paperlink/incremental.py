@@ -50,7 +50,7 @@ from paperlink.clusters.ids import CHANGES, assign_stable_ids, ensure_changes_ta
 from paperlink.db import connect
 from paperlink.exports.works import build_works, write_parquet, write_text_atomic
 from paperlink.model.features import build_features
-from paperlink.model.linker import make_linker
+from paperlink.model.linker import make_linker, scoring
 from paperlink.records.load import SourceSpec, load_sources
 
 
@@ -201,10 +201,11 @@ def score_new(con: duckdb.DuckDBPyConnection, model: dict, predict_threshold: fl
     db = linker._db_api
     new_sdf = db.register("_pl_new_features")
     old_sdf = db.register("features")
-    between = linker.inference.predict_between(old_sdf, new_sdf, threshold_match_probability=predict_threshold,
-                                               warning_mode="never")
-    within = linker.inference.predict_within(new_sdf, threshold_match_probability=predict_threshold,
-                                             warning_mode="never")
+    with scoring(linker):
+        between = linker.inference.predict_between(old_sdf, new_sdf, threshold_match_probability=predict_threshold,
+                                                   warning_mode="never")
+        within = linker.inference.predict_within(new_sdf, threshold_match_probability=predict_threshold,
+                                                 warning_mode="never")
     cols = [c for c in _columns(con, "predictions")]
     out = {}
     con.execute("DROP TABLE IF EXISTS _pl_new_predictions")

@@ -37,7 +37,7 @@ from paperlink.db import connect
 from paperlink.exports.works import build_works, write_parquet, write_text_atomic
 from paperlink.model.features import build_features
 from paperlink.model.labels import match_decisions, train_with_labels
-from paperlink.model.linker import make_linker, train
+from paperlink.model.linker import make_linker, scoring, train
 from paperlink.records.load import load_sources
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "model" / "default_model.json"
@@ -182,7 +182,15 @@ class LinkageJob:
         return summary
 
     def linker(self):
-        """A Splink linker with the trained model (for charts and inspection in notebooks)."""
+        """A Splink linker with the trained model, for charts and inspection in notebooks: it keeps
+        the compared values and intermediate columns of what it scores, which Splink's waterfall
+        charts and dashboards need (the job's own ``predictions`` follow the settings file; charts
+        join the values from ``features``)."""
+        return make_linker(self.con, {**self._model(), "retain_matching_columns": True,
+                                      "retain_intermediate_calculation_columns": True})
+
+    def _model(self) -> dict:
+        """The trained model (``model.json``), checked against the ``features`` table."""
         if not self.model_path.exists():
             raise PipelineError(f"no trained model at {self.model_path}: run `paperlink train` first")
         self._require("features", "train")
@@ -194,20 +202,22 @@ class LinkageJob:
             check_settings_sql(self.con, model, path=self.model_path)
         except ConfigError as exc:
             raise PipelineError(f"{exc}; the features changed since training: run `paperlink train` again") from None
-        return make_linker(self.con, model)
+        return model
 
     def predict(self) -> int:
         def _predict():
-            linker = self.linker()
+            model = self._model()
             lk = self.config.linkage
             if self.config.engine.backend == "spark":
                 from paperlink.backends.spark import predict_on_spark
 
-                return predict_on_spark(self, linker.misc.save_model_to_json(None))
+                return predict_on_spark(self, model)
+            linker = make_linker(self.con, model)
             chunks = lk.num_chunks or predict_chunks(self.con.execute("SELECT count(*) FROM features").fetchall()[0][0])
             self.report["predict_chunks"] = chunks
-            pred = linker.inference.predict(
-                threshold_match_probability=lk.predict_threshold, num_chunks_left=chunks, num_chunks_right=chunks)
+            with scoring(linker):
+                pred = linker.inference.predict(
+                    threshold_match_probability=lk.predict_threshold, num_chunks_left=chunks, num_chunks_right=chunks)
             # renamed, not copied: at 1M records the scored pairs with their compared values are GBs
             self.con.execute("DROP TABLE IF EXISTS predictions")
             self.con.execute(f"ALTER TABLE {pred.physical_name} RENAME TO predictions")
@@ -226,10 +236,10 @@ class LinkageJob:
         if self.config.engine.backend == "spark":
             from paperlink.backends.spark import spark_clusterer
 
-            clusterer = spark_clusterer(self, self.linker().misc.save_model_to_json(None))
+            clusterer = spark_clusterer(self, self._model())
         refinement: dict = {}  # what splitting chained clusters changed (clusters/refine.py)
         n = self._timed("cluster", lambda: cluster_predictions(
-            self.linker(), self.con, lk.threshold, lk.duplicate_free_sources, report=decisions, clusterer=clusterer,
+            make_linker(self.con, self._model()), self.con, lk.threshold, lk.duplicate_free_sources, report=decisions, clusterer=clusterer,
             refine_max_size=lk.refine_max_cluster_size, refinement=refinement))
         self.report["cluster_refinement"] = refinement
         if decisions:

@@ -43,7 +43,7 @@ from pathlib import Path
 import duckdb
 
 from paperlink.config import ConfigError
-from paperlink.model.linker import SPLINK_LOG_LEVEL
+from paperlink.model.linker import SPLINK_LOG_LEVEL, scoring
 
 # DuckDB function -> Spark SQL function (same arguments, same meaning on lists)
 RENAMES = {
@@ -310,7 +310,8 @@ def predict_on_spark(job, model: dict) -> int:
     linker = engine.linker(model)
     lk = job.config.linkage
     chunks = {"num_chunks_left": lk.num_chunks, "num_chunks_right": lk.num_chunks} if (lk.num_chunks or 1) > 1 else {}
-    pred = linker.inference.predict(threshold_match_probability=lk.predict_threshold, **chunks)
+    with scoring(linker):
+        pred = linker.inference.predict(threshold_match_probability=lk.predict_threshold, **chunks)
     engine.unstage(pred.as_spark_dataframe(), "predictions", "predictions", order_by="unique_id_l, unique_id_r")
     pred.drop_table_from_database_and_remove_from_cache()
     return job.con.execute("SELECT count(*) FROM predictions").fetchall()[0][0]

@@ -57,7 +57,9 @@ def split_chained_clusters(con: duckdb.DuckDBPyConnection, model: dict, target: 
     if not con.execute("SELECT count(*) FROM _pl_refine_features").fetchall()[0][0]:
         con.execute("DROP TABLE _pl_refine_features")
         return report
-    settings = dict(model, blocking_rules_to_generate_predictions=[f"l.{CLUSTER_COLUMN} = r.{CLUSTER_COLUMN}"])
+    settings = dict(model, blocking_rules_to_generate_predictions=[f"l.{CLUSTER_COLUMN} = r.{CLUSTER_COLUMN}"],
+                    retain_matching_columns=False, retain_intermediate_calculation_columns=False,
+                    additional_columns_to_retain=[CLUSTER_COLUMN])  # only the weights and the cluster are read
     linker = make_linker(con, settings, "_pl_refine_features")
     pairs = linker.inference.predict()
     offset = math.log2(threshold / (1 - threshold))

@@ -7,12 +7,17 @@ import logging
 import math
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 from splink import Linker
+from splink.internals import predict as splink_predict
 from splink.internals.blocking_rule_creator_utils import to_blocking_rule_creator
+from splink.internals.dialects import SplinkDialect
+from splink.internals.duckdb import pruned_prediction
+from splink.internals.linker_components import inference
 
 from paperlink.model.sqlopt import HoistingDuckDBAPI, shared_calls
 
@@ -94,6 +99,46 @@ def make_linker(con: duckdb.DuckDBPyConnection, settings: dict | str | Path, tab
     db_api = HoistingDuckDBAPI(con, shared_calls(settings) if hoist_shared_calls else [])
     sdf = db_api.register(table)
     return Linker(sdf, settings, log_level=SPLINK_LOG_LEVEL["level"])
+
+
+def _predict_sqls_keeping_gammas(settings_obj, threshold_match_probability=None, threshold_match_weight=None,
+                                 include_clerical_match_score=False):
+    """Splink's ``predict_from_comparison_vectors_sqls_using_settings``, with each comparison's
+    gamma kept although the compared values are not (Splink keeps gammas only with them)."""
+    return splink_predict.predict_from_comparison_vectors_sqls(
+        unique_id_input_columns=settings_obj.column_info_settings.unique_id_input_columns,
+        core_model_settings=settings_obj.core_model_settings,
+        sql_dialect=SplinkDialect.from_string(settings_obj._sql_dialect_str),
+        threshold_match_probability=threshold_match_probability,
+        threshold_match_weight=threshold_match_weight,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=settings_obj._retain_intermediate_calculation_columns,
+        training_mode=True,  # what keeps the gammas
+        additional_columns_to_retain=settings_obj._additional_columns_to_retain,
+        include_clerical_match_score=include_clerical_match_score,
+    )
+
+
+@contextmanager
+def scoring(linker: Linker):
+    """Context for Splink's predict methods on ``linker``.  With ``retain_matching_columns`` off
+    (the default settings) the scored pairs hold ids, weights and each comparison's gamma (the
+    level that matched: pairs.parquet and review name it) but not the compared values, which
+    are most of their bytes (predict at 1M records: 116 -> 90 s); charts join the values from
+    ``features`` (:mod:`paperlink.charts`).  Splink drops the gammas with the values, so the SQL
+    that selects the scored columns is swapped for the duration."""
+    if linker._settings_obj._retain_matching_columns:
+        yield
+        return
+    modules = (inference, pruned_prediction)
+    saved = [m.predict_from_comparison_vectors_sqls_using_settings for m in modules]
+    for m in modules:
+        m.predict_from_comparison_vectors_sqls_using_settings = _predict_sqls_keeping_gammas
+    try:
+        yield
+    finally:
+        for m, original in zip(modules, saved):
+            m.predict_from_comparison_vectors_sqls_using_settings = original
 
 
 def rule_condition(rule: str | dict) -> str:
