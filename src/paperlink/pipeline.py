@@ -45,7 +45,7 @@ STEPS = ("load", "train", "predict", "cluster", "export")
 OUTPUTS = ("model.json", "clusters.parquet", "works.parquet", "pairs.parquet", "run_report.json")
 STAGING = ".paperlink-run"
 # predict in pieces of about this many records' worth of candidate pairs: 1 M records in one piece
-# peak at ~9 GB; 10 M in one piece and in 2 x 2 pieces ran out of a 16 GB limit (benchmarks/RESULTS.md)
+# peak at 5 GB; 10 M in one piece and in 2 x 2 pieces ran out of a 16 GB limit (benchmarks/RESULTS.md)
 RECORDS_PER_PREDICT_PIECE = 1_100_000  # so that a corpus of 1.0x M records stays in one piece
 
 
