@@ -153,8 +153,8 @@ def test_title_keys_of_many_different_works_are_split_by_first_author():
 
 
 def test_predict_chunks_grow_with_the_corpus():
-    """``num_chunks = "auto"`` (the default) predicts in one piece up to a million records and
-    keeps each piece about as large as a 1 M-record corpus beyond; a number is taken as given."""
+    """``num_chunks = "auto"`` (the default) predicts in one piece up to 1.1 M records and
+    keeps each piece about as large as a 1.1 M-record corpus beyond; a number is taken as given."""
     from paperlink.pipeline import predict_chunks
 
     assert [predict_chunks(n) for n in (0, 100_000, 1_000_000, 1_050_000, 2_500_000, 10_000_000, 40_000_000)] == [1, 1, 1, 1, 2, 4, 7]

@@ -208,17 +208,17 @@ class LinkageJob:
         def _predict():
             model = self._model()
             lk = self.config.linkage
+            chunks = lk.num_chunks or predict_chunks(self.con.execute("SELECT count(*) FROM features").fetchall()[0][0])
+            self.report["predict_chunks"] = chunks
             if self.config.engine.backend == "spark":
                 from paperlink.backends.spark import predict_on_spark
 
-                return predict_on_spark(self, model)
+                return predict_on_spark(self, model, chunks)
             linker = make_linker(self.con, model)
-            chunks = lk.num_chunks or predict_chunks(self.con.execute("SELECT count(*) FROM features").fetchall()[0][0])
-            self.report["predict_chunks"] = chunks
             with scoring(linker):
                 pred = linker.inference.predict(
                     threshold_match_probability=lk.predict_threshold, num_chunks_left=chunks, num_chunks_right=chunks)
-            # renamed, not copied: at 1M records the scored pairs with their compared values are GBs
+            # renamed, not copied: at 1M records the scored pairs are millions of rows
             self.con.execute("DROP TABLE IF EXISTS predictions")
             self.con.execute(f"ALTER TABLE {pred.physical_name} RENAME TO predictions")
             return self.con.execute("SELECT count(*) FROM predictions").fetchall()[0][0]
@@ -232,14 +232,15 @@ class LinkageJob:
         lk = self.config.linkage
         decisions: dict = {}  # what clerical decisions changed (clusters/constraints.py)
         stable = keep_ids_before_clustering(self.con)  # a run extended by link-new keeps its ids (clusters/ids.py)
+        model = self._model()
         clusterer = None
         if self.config.engine.backend == "spark":
             from paperlink.backends.spark import spark_clusterer
 
-            clusterer = spark_clusterer(self, self._model())
+            clusterer = spark_clusterer(self, model)
         refinement: dict = {}  # what splitting chained clusters changed (clusters/refine.py)
         n = self._timed("cluster", lambda: cluster_predictions(
-            make_linker(self.con, self._model()), self.con, lk.threshold, lk.duplicate_free_sources, report=decisions, clusterer=clusterer,
+            make_linker(self.con, model), self.con, lk.threshold, lk.duplicate_free_sources, report=decisions, clusterer=clusterer,
             refine_max_size=lk.refine_max_cluster_size, refinement=refinement))
         self.report["cluster_refinement"] = refinement
         if decisions:

@@ -304,14 +304,14 @@ def train_on_spark(job, settings: dict, fallback: dict | None):
     return linker, summary
 
 
-def predict_on_spark(job, model: dict) -> int:
-    """Score the candidate pairs on Spark into the DuckDB ``predictions`` table; returns their number."""
+def predict_on_spark(job, model: dict, chunks: int = 1) -> int:
+    """Score the candidate pairs on Spark, in ``chunks`` x ``chunks`` pieces, into the DuckDB
+    ``predictions`` table; returns their number."""
     engine = SparkEngine(job)
     linker = engine.linker(model)
-    lk = job.config.linkage
-    chunks = {"num_chunks_left": lk.num_chunks, "num_chunks_right": lk.num_chunks} if (lk.num_chunks or 1) > 1 else {}
+    pieces = {"num_chunks_left": chunks, "num_chunks_right": chunks} if chunks > 1 else {}
     with scoring(linker):
-        pred = linker.inference.predict(threshold_match_probability=lk.predict_threshold, **chunks)
+        pred = linker.inference.predict(threshold_match_probability=job.config.linkage.predict_threshold, **pieces)
     engine.unstage(pred.as_spark_dataframe(), "predictions", "predictions", order_by="unique_id_l, unique_id_r")
     pred.drop_table_from_database_and_remove_from_cache()
     return job.con.execute("SELECT count(*) FROM predictions").fetchall()[0][0]
