@@ -65,3 +65,17 @@ def test_snapshot_jsonl_gz(tmp_path):
     assert (counts.loaded, counts.rejected) == (3, 0)
     r = record(con, "W1")
     assert (r["doi"], r["year"], r["abstract"], r["authors"]) == ("10.1234/abc.1", 2021, "hello world hello", ["Ada Lovelace"])
+
+
+@pytest.mark.parametrize("index, abstract", [
+    ({"b": [1], "a": [0, 2]}, "a b a"),
+    ({"gap": [7], "first": [3]}, "first gap"),  # positions need not be consecutive
+    ('{"a": [0], "b": [2], "a": [1]}', "a a b"),  # a key given twice keeps both
+    ({"é\"q": [1], "x": [0]}, 'x é"q'),  # escaped keys are decoded
+    ({"a": [None, 1], "b": [0], "c": [-1], "d": "x"}, "b a"),  # positions that are not positions are dropped
+    ({}, None), ([0, 1], None), ({"a": []}, None),
+])
+def test_abstract_from_inverted_index_edge_cases(index, abstract):
+    con = connect()
+    text = index if isinstance(index, str) else json.dumps(index)
+    assert con.execute("SELECT pl_abstract_from_inverted_index(?::JSON)", [text]).fetchone()[0] == abstract

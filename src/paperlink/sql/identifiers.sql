@@ -70,8 +70,11 @@ CREATE OR REPLACE MACRO pl_split_authors(raw) AS list_filter(list_transform(
         lambda p: pl_split_author_piece(p))),
     lambda a: nullif(trim(regexp_replace(a, '^\s*(and|&)\s+', '', 'i'), ' ,.;&'), '')), lambda a: a IS NOT NULL);
 
--- OpenAlex abstract_inverted_index {word: [positions]} back to text.
-CREATE OR REPLACE MACRO pl_abstract_from_inverted_index(ii) AS nullif(array_to_string(list_transform(
-    list_sort(flatten(list_transform(map_entries(json_transform(ii, '"MAP(VARCHAR, BIGINT[])"')),
-                                     lambda e: list_transform(e.value, lambda p: {'p': p, 'w': e.key})))),
-    lambda x: x.w), ' '), '');
+-- OpenAlex abstract_inverted_index {word: [positions]} back to text: each position p of the i-th word is
+-- coded as p * 2^24 + i, so sorting plain integers orders the words (positions that are not
+-- non-negative integers are dropped).
+CREATE OR REPLACE MACRO pl_abstract_from_inverted_index(ii) AS nullif(array_to_string(list_select(json_keys(ii),
+    list_transform(list_sort(flatten(list_transform(json_transform(json_extract(ii, '$.*'), '[["BIGINT"]]'),
+        lambda ps, i: list_transform(list_filter(ps, lambda p: p BETWEEN 0 AND 274877906943),
+                                     lambda p: p * 16777216 + i)))),
+        lambda x: x % 16777216)), ' '), '');
