@@ -41,13 +41,14 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
     n_records = max(con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0], 1)
     steps = {
         "_pl_f_base": f"""
-            SELECT record_id AS unique_id, source AS source_dataset,
+            SELECT *, list_filter(pl_venue_keys(venue_norm), lambda k: k IS NOT NULL) AS venue_keys
+            FROM (SELECT record_id AS unique_id, source AS source_dataset,
                 pl_title_norm(title) AS title_norm,
-                year, pl_venue_norm(venue) AS venue_norm, list_filter(pl_venue_keys(venue), lambda k: k IS NOT NULL) AS venue_keys, doi, arxiv_id, pmid,
+                year, pl_venue_norm(venue) AS venue_norm, doi, arxiv_id, pmid,
                 (coalesce(work_type, '') IN ('preprint', 'posted-content', 'posted_content')
                     OR pl_is_preprint_doi(doi) OR (doi IS NULL AND arxiv_id IS NOT NULL)) AS is_preprint,
                 list_distinct(string_split(left(pl_text_norm(abstract), 2000), ' ')) AS abstract_tokens
-            FROM {source}""",
+            FROM {source})""",
         # Author names one per row rather than in list lambdas (the same values, several times
         # faster in DuckDB): usable names in list order, each one's surname and "surname initial".
         "_pl_f_authors": f"""
@@ -69,7 +70,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
             SELECT t.unique_id,
                 list(t.token ORDER BY t.token) AS title_tokens,
                 list(ln(1 + {n_records} / df.df) ORDER BY t.token) AS title_weights,
-                sum(ln(1 + {n_records} / df.df)) AS title_wsum,
+                list_sum(list(ln(1 + {n_records} / df.df) ORDER BY t.token)) AS title_wsum,  -- (summed in one order: the same bits every run)
                 list(t.token ORDER BY t.token) FILTER (WHERE NOT pl_is_stopword(t.token)) AS words,
                 list(t.token ORDER BY df.df, t.token) FILTER (WHERE NOT pl_is_stopword(t.token))[1:{RARE_TOKENS_PER_TITLE}] AS rare
             FROM tokens t JOIN df USING (token) GROUP BY t.unique_id""",
@@ -98,6 +99,12 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                 HAVING count(*) <= {MAX_TITLE_KEY_BLOCK} AND count(DISTINCT first_surname) <= {MAX_TITLE_KEY_AUTHORS}
             ) USING (key)
             GROUP BY unique_id""",
+        # block sizes of the capped rules (counted apart: a window over the wide final rows costs more)
+        "_pl_f_title_freq": """
+            SELECT pl_compact(title_norm) AS title_compact, count(*) AS title_freq FROM _pl_f_base GROUP BY 1""",
+        "_pl_f_author_year_freq": """
+            SELECT a.surnames[1] AS first_surname, b.year, count(*) AS author_year_freq
+            FROM _pl_f_base b LEFT JOIN _pl_f_authors a USING (unique_id) GROUP BY 1, 2""",
     }
     try:
         for name, sql in steps.items():
@@ -108,18 +115,21 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
             pl_compact(b.title_norm) AS title_compact,
             w.title_tokens, w.title_weights, w.title_wsum, nullif(w.words, []) AS title_words,
             pl_title_markers(b.title_norm) AS title_markers,
-            count(*) OVER (PARTITION BY pl_compact(b.title_norm)) AS title_freq,
+            tf.title_freq,
             k.title_keys,
             nullif(list_distinct(list_filter(a.surnames, lambda s: s IS NOT NULL)), []) AS author_surnames,
             a.surnames[1] AS first_author_surname,
             nullif(list_distinct(list_transform(list_filter(a.surnames, lambda s: s IS NOT NULL), lambda s: left(s, 4))), []) AS author_prefixes,
-            count(*) OVER (PARTITION BY a.surnames[1], b.year) AS author_year_freq,
+            ay.author_year_freq,
             nullif(list_distinct(list_filter(a.keys, lambda s: s IS NOT NULL)), []) AS author_keys,
             nullif(a.name_words, []) AS author_name_words,
             b.year, b.venue_norm, nullif(b.venue_keys, []) AS venue_keys, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
             nullif(list_filter(b.abstract_tokens, lambda t: t <> ''), []) AS abstract_tokens
         FROM _pl_f_base b LEFT JOIN _pl_f_weighted w USING (unique_id) LEFT JOIN _pl_f_title_keys k USING (unique_id)
             LEFT JOIN _pl_f_authors a USING (unique_id)
+            LEFT JOIN _pl_f_title_freq tf ON tf.title_compact IS NOT DISTINCT FROM pl_compact(b.title_norm)
+            LEFT JOIN _pl_f_author_year_freq ay
+                ON ay.first_surname IS NOT DISTINCT FROM a.surnames[1] AND ay.year IS NOT DISTINCT FROM b.year
         ORDER BY b.unique_id
         """)
     finally:

@@ -3,20 +3,22 @@
 -- "SjÃ¶strÃ¶m"; it is only called on strings that look broken.
 
 CREATE OR REPLACE MACRO pl_repair(s) AS CASE
+    WHEN strlen(s) = length(s) THEN s  -- plain ASCII: nothing to repair (and no regex to run)
     WHEN regexp_matches(s, '[ÃÂâÅÄ][\x{80}-\x{BF}€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|Ã.|â€') THEN pl_fix_text(s) ELSE s END;
 
--- LaTeX reduced to text: $...$ math and \command{arg} keep their content, \alpha becomes alpha.
-CREATE OR REPLACE MACRO pl_delatex(s) AS regexp_replace(regexp_replace(regexp_replace(
+-- LaTeX commands reduced to text: \command{arg} keeps its content, \alpha becomes alpha, other
+-- escapes lose their backslash (only strings with a backslash are touched; $...$, braces, ^ _ ~
+-- are punctuation, which pl_text_norm's last step turns into spaces).
+CREATE OR REPLACE MACRO pl_delatex(s) AS CASE WHEN NOT contains(s, '\') THEN s ELSE regexp_replace(regexp_replace(
     regexp_replace(s, '\\(emph|textit|textbf|textrm|textsc|texttt|mathrm|mathbf|mathit|mathcal|mathbb|text|url|mbox|bf|it|em)\s*\{', '{', 'g'),
     '\\([a-zA-Z]+)', ' \1 ', 'g'),
-    '\\.', '', 'g'),
-    '[${}^_~]', ' ', 'g');
+    '\\.', '', 'g') END;
 
 -- Accent-free, lower-case, markup-free text with hyphens and all other punctuation turned into
 -- single spaces (pl_compact then makes "half-inversion", "half inversion", "halfinversion" meet).
-CREATE OR REPLACE MACRO pl_text_norm(s) AS nullif(trim(regexp_replace(regexp_replace(
+-- ([:alnum:] is ASCII: letters left non-ASCII after strip_accents are separators too.)
+CREATE OR REPLACE MACRO pl_text_norm(s) AS nullif(trim(regexp_replace(
     lower(strip_accents(nfc_normalize(pl_delatex(pl_strip_markup(pl_repair(s)))))),
-    '[-‐‑‒–—]+', ' ', 'g'),
     '[^[:alnum:]]+', ' ', 'g')), '');
 
 -- Title normal form: web-scraped "[PDF]" / "[HTML]" / "[CITATION]" tags, a citation's leading
@@ -77,12 +79,13 @@ CREATE OR REPLACE MACRO pl_venue_norm(v) AS CASE
 CREATE OR REPLACE MACRO pl_is_preprint_doi(d) AS regexp_matches(coalesce(d, ''),
     '^10\.(1101|26434|2139|21203|20944|31219|31234|31235|36227|22541|32942|48550|5281|6084)/');
 
--- Venue words without generic ones, plus the acronym of the remaining words, so that "VLDB" and
--- "Very Large Data Bases", "SIGMOD Record" and "ACM SIGMOD Record" share a key.
-CREATE OR REPLACE MACRO pl_venue_words(v) AS list_filter(string_split(pl_venue_norm(v), ' '), lambda t:
+-- Words of a normalised venue (pl_venue_norm) without generic ones, plus the acronym of the
+-- remaining words, so that "VLDB" and "Very Large Data Bases", "SIGMOD Record" and "ACM SIGMOD
+-- Record" share a key.
+CREATE OR REPLACE MACRO pl_venue_words(vn) AS list_filter(string_split(vn, ' '), lambda t:
     len(t) > 1 AND NOT regexp_matches(t, '^(\d+|acm|ieee|international|intl|conference|conf|proceedings|proc|on|of|the|and|for|in|journal|j|transactions|trans|annual|symposium|workshop|edition|th|st|nd|rd|vol|volume)$'));
-CREATE OR REPLACE MACRO pl_venue_keys(v) AS nullif(list_distinct(list_append(pl_venue_words(v),
-    CASE WHEN len(pl_venue_words(v)) > 1 THEN array_to_string(list_transform(pl_venue_words(v), lambda t: left(t, 1)), '') END)), []);
+CREATE OR REPLACE MACRO pl_venue_keys(vn) AS nullif(list_distinct(list_append(pl_venue_words(vn),
+    CASE WHEN len(pl_venue_words(vn)) > 1 THEN array_to_string(list_transform(pl_venue_words(vn), lambda t: left(t, 1)), '') END)), []);
 
 -- Function words that never make a title blocking key.
 CREATE OR REPLACE MACRO pl_is_stopword(t) AS t IN ('a', 'an', 'the', 'of', 'on', 'in', 'for', 'and', 'or', 'to',
