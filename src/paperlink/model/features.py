@@ -50,7 +50,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                 list_distinct(string_split(left(pl_text_norm(abstract), 2000), ' ')) AS abstract_tokens
             FROM {source})""",
         # Author names one per row rather than in list lambdas (the same values, several times
-        # faster in DuckDB): usable names in list order, each one's surname and "surname initial".
+        # faster in DuckDB): usable names in list order, their surnames and name words.
         "_pl_f_authors": f"""
             WITH names AS (
                 SELECT unique_id, pos, core, pl_surname_of_core(core) AS surname FROM (
@@ -59,7 +59,6 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                 WHERE core <> '' AND NOT regexp_matches(core, '^([?]+|-+|n/?a|none|null|unknown|anonymous|et al[.]?)$', 'i')
             )
             SELECT unique_id, list(surname ORDER BY pos) AS surnames,
-                list(surname || ' ' || pl_initial(core) ORDER BY pos) AS keys,
                 list_distinct(flatten(list(list_filter(string_split(pl_text_norm(core), ' '), lambda t: len(t) > 1)))) AS name_words
             FROM names GROUP BY unique_id""",
         "_pl_f_weighted": f"""
@@ -121,7 +120,6 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
             a.surnames[1] AS first_author_surname,
             nullif(list_distinct(list_transform(list_filter(a.surnames, lambda s: s IS NOT NULL), lambda s: left(s, 4))), []) AS author_prefixes,
             ay.author_year_freq,
-            nullif(list_distinct(list_filter(a.keys, lambda s: s IS NOT NULL)), []) AS author_keys,
             nullif(a.name_words, []) AS author_name_words,
             b.year, b.venue_norm, nullif(b.venue_keys, []) AS venue_keys, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
             nullif(list_filter(b.abstract_tokens, lambda t: t <> ''), []) AS abstract_tokens

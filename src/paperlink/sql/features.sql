@@ -50,12 +50,6 @@ CREATE OR REPLACE MACRO pl_surname_of_core(v) AS nullif(replace(pl_text_norm(CAS
 END), ' ', ''), '');
 CREATE OR REPLACE MACRO pl_surname(name) AS pl_surname_of_core(pl_name_core(name));
 
--- First initial of one name (the given name's first letter), lower case.
-CREATE OR REPLACE MACRO pl_initial(name) AS lower(left(strip_accents(trim(CASE
-    WHEN name LIKE '%,%' THEN split_part(name, ',', 2)
-    WHEN regexp_matches(trim(name), '^\S+\s+([A-Z]\.?\s*)+$') THEN split_part(trim(name), ' ', 2)
-    ELSE name END)), 1));
-
 -- Share of the shorter list found in the other (robust to truncated author lists).  Both are
 -- lists of distinct values, as the features' author and venue lists are (list_distinct on every
 -- pair would cost five times the intersection itself).
