@@ -328,7 +328,7 @@ def features_con(tmp_path_factory):
      "comparison 'title', level 'exact': Binder Error: .*title_exact_l"),
     (lambda s: s["comparisons"][2]["comparison_levels"][1].update(tf_adjustment_column="surname"),
      "tf_adjustment_column 'surname' is not a column of features"),
-    (lambda s: s["blocking_rules_to_generate_predictions"].append("l.isbn = r.isbn"), r"blocking rule \d+ .*isbn"),
+    (lambda s: s["blocking_rules_to_generate_predictions"].append("l.isbn = r.isbn"), f"blocking rule {len(read_settings(None)['blocking_rules_to_generate_predictions'])} .*isbn"),
     (lambda s: s["blocking_rules_to_generate_predictions"].append(
         {"blocking_rule": "l.k = r.k", "arrays_to_explode": ["keys"]}), "arrays_to_explode names 'keys'"),
     (lambda s: s.update(additional_columns_to_retain=["venue"]), "additional_columns_to_retain: no column 'venue'"),

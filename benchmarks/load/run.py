@@ -159,10 +159,10 @@ class SnapshotWorks:
 
 def write_corpus(path: Path, n: int, shape: str = "snapshot", seed: int = 1) -> None:
     rng = random.Random(seed)
-    make = compact_work if shape == "compact" else (lambda r, i, works=SnapshotWorks(rng): works.work(i))
+    make = (lambda i: compact_work(rng, i)) if shape == "compact" else SnapshotWorks(rng).work
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(n):
-            fh.write(make(rng, i) + "\n")
+            fh.write(make(i) + "\n")
 
 
 def main() -> None:

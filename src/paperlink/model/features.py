@@ -43,7 +43,8 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
     n_records = max(con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0], 1)
     steps = {
         "_pl_f_base": f"""
-            SELECT *, list_filter(pl_venue_keys(venue_norm), lambda k: k IS NOT NULL) AS venue_keys
+            SELECT *, pl_compact(title_norm) AS title_compact,
+                list_filter(pl_venue_keys(venue_norm), lambda k: k IS NOT NULL) AS venue_keys
             FROM (SELECT record_id AS unique_id, source AS source_dataset,
                 pl_title_norm(title) AS title_norm,
                 year, pl_venue_norm(venue) AS venue_norm, doi, arxiv_id, pmid,
@@ -104,7 +105,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
             GROUP BY unique_id""",
         # block sizes of the capped rules (counted apart: a window over the wide final rows costs more)
         "_pl_f_title_freq": """
-            SELECT pl_compact(title_norm) AS title_compact, count(*) AS title_freq FROM _pl_f_base GROUP BY 1""",
+            SELECT title_compact, count(*) AS title_freq FROM _pl_f_base GROUP BY 1""",
         "_pl_f_author_year_freq": """
             SELECT a.surnames[1] AS first_surname, b.year, count(*) AS author_year_freq
             FROM _pl_f_base b LEFT JOIN _pl_f_authors a USING (unique_id) GROUP BY 1, 2""",
@@ -115,7 +116,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
         con.execute(f"""
         CREATE OR REPLACE TABLE {target} AS
         SELECT b.unique_id, b.source_dataset, b.title_norm,
-            pl_compact(b.title_norm) AS title_compact,
+            b.title_compact,
             w.title_tokens, w.title_weights, w.title_wsum, nullif(w.words, []) AS title_words,
             pl_title_markers(b.title_norm) AS title_markers,
             tf.title_freq,
@@ -129,7 +130,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
             nullif(b.abstract_tokens, []) AS abstract_tokens
         FROM _pl_f_base b LEFT JOIN _pl_f_weighted w USING (unique_id) LEFT JOIN _pl_f_title_keys k USING (unique_id)
             LEFT JOIN _pl_f_authors a USING (unique_id)
-            LEFT JOIN _pl_f_title_freq tf ON tf.title_compact IS NOT DISTINCT FROM pl_compact(b.title_norm)
+            LEFT JOIN _pl_f_title_freq tf ON tf.title_compact IS NOT DISTINCT FROM b.title_compact
             LEFT JOIN _pl_f_author_year_freq ay
                 ON ay.first_surname IS NOT DISTINCT FROM a.surnames[1] AND ay.year IS NOT DISTINCT FROM b.year
         ORDER BY b.unique_id
