@@ -95,6 +95,9 @@ def test_small_run_links_variants_and_keeps_hard_negatives_apart(tmp_path):
     assert by_entity["w4"] != by_entity["w5"], "Part I and Part II merged"
     assert by_entity["w6"] != by_entity["w7"], "paper and its erratum merged"
     assert report["records"]["alpha"]["loaded"] == report["records"]["alpha"]["clustered"] == len(WORKS)
+    by_rule = report["candidate_pairs_by_rule"]  # every prediction rule named, with the pairs it added
+    assert len(by_rule) == len(json.loads((out / "model.json").read_text())["blocking_rules_to_generate_predictions"])
+    assert sum(by_rule.values()) == report["candidate_pairs"] >= report["candidate_pairs_scored"] > 0
     works = duckdb.sql(f"SELECT n_records, sources FROM '{out}/works.parquet' WHERE n_records = 2").fetchall()
     assert len(works) == len(VARIANTS)
 

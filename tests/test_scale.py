@@ -12,7 +12,8 @@ import pytest
 from paperlink.config import ConfigError, parse_engine
 from paperlink.db import connect
 from paperlink.model.features import build_features
-from paperlink.model.linker import DEFAULT_SETTINGS, count_pairs, make_linker, refine_prior
+from paperlink.model.linker import (DEFAULT_SETTINGS, count_pairs, make_linker, predict_in_pieces, refine_prior,
+                                    rule_condition, scoring)
 from paperlink.model.sqlopt import hoist, shared_calls
 from paperlink.pipeline import DEFAULT_MODEL, LinkageJob
 from paperlink.synth import generate
@@ -58,6 +59,34 @@ def test_hoisted_prediction_is_identical(corpus_con):
                                  f"FROM {pred.physical_name} ORDER BY unique_id_l, unique_id_r").fetchall()
         pred.drop_table_from_database_and_remove_from_cache()
     assert len(rows[True]) > 100 and rows[True] == rows[False]
+
+
+def test_pieces_score_the_same_pairs_as_one_piece(corpus_con):
+    """predict in 3 x 3 pieces (blocking once per left slice, pieces split by the right record)
+    gives the same scored pairs as one piece, each pair once, with every rule's count."""
+    con = corpus_con
+    model = json.loads(DEFAULT_MODEL.read_text())
+    rows, counts, progress = {}, {}, []
+    for k in (1, 3):
+        linker = make_linker(con, model)
+        with scoring(linker):
+            table, counts[k] = predict_in_pieces(linker, con, 0.01, k, on_piece=lambda done, n: progress.append((done, n)))
+        rows[k] = con.execute(f"SELECT unique_id_l, unique_id_r, gamma_title, round(match_weight, 9) FROM {table} "
+                              "ORDER BY unique_id_l, unique_id_r").fetchall()
+        con.execute(f"DROP TABLE {table}")
+    assert len(rows[1]) > 100 and rows[3] == rows[1]
+    assert len({(r[0], r[1]) for r in rows[3]}) == len(rows[3])
+    assert progress == [(1, 1)] + [(i, 9) for i in range(1, 10)]
+    rules = model["blocking_rules_to_generate_predictions"]
+    assert counts[3] == counts[1] and sorted(counts[1]) == list(range(len(rules)))
+    # each rule's count is the pairs it adds to the rules before it
+    seen = 0
+    for key in range(len(rules)):
+        cond = " OR ".join(f"({rule_condition(r)})" for r in rules[:key + 1])
+        upto = con.execute(f"SELECT count(*) FROM features l JOIN features r ON l.unique_id < r.unique_id AND ({cond})").fetchall()[0][0]
+        assert counts[1][key] == upto - seen
+        seen = upto
+    assert not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '__paperlink%'").fetchall()[0][0]
 
 
 def test_equality_rule_counts_match_the_join(corpus_con):

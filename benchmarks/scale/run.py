@@ -187,7 +187,7 @@ def bare_splink(con, settings: dict, training, seed: int, threshold: float, pred
 
 def candidate_pairs(job, chunks: int) -> dict[str, int]:
     """Pairs the prediction blocking rules produce, per rule (match_key), counted chunk by chunk
-    as predict makes them (Splink's own count holds every pair in memory at once)."""
+    (Spark runs; on DuckDB predict counts them itself)."""
     linker = job.linker()
     counts: dict[str, int] = {}
     for left in range(1, chunks + 1):
@@ -207,12 +207,15 @@ def score(result: dict, job, corpus_dir: Path, chunks: int, evaluate: bool = Tru
     records = result["records"]
     try:
         start = time.perf_counter()
-        per_rule = candidate_pairs(job, max(chunks, min(8, 1 + records // 250_000)))
-        rules = job._settings()["blocking_rules_to_generate_predictions"]
-        result["candidate_pairs"] = sum(per_rule.values())
-        result["candidate_pairs_by_rule"] = {
-            (rules[int(k)]["blocking_rule"] if isinstance(rules[int(k)], dict) else rules[int(k)]): n
-            for k, n in per_rule.items()}
+        by_rule = job.report.get("candidate_pairs_by_rule")  # counted by predict on DuckDB
+        if by_rule is None:
+            from paperlink.model.linker import rule_condition
+
+            per_rule = candidate_pairs(job, max(chunks, min(8, 1 + records // 250_000)))
+            rules = job._settings()["blocking_rules_to_generate_predictions"]
+            by_rule = {rule_condition(rules[int(k)]): n for k, n in per_rule.items()}
+        result["candidate_pairs"] = sum(by_rule.values())
+        result["candidate_pairs_by_rule"] = by_rule
         result["pairs_per_record"] = round(result["candidate_pairs"] / records, 1)
         result["candidate_pairs_seconds"] = round(time.perf_counter() - start, 1)
     except Exception as exc:  # noqa: BLE001 (the job's figures stand without it)

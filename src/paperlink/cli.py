@@ -88,6 +88,13 @@ def _run_steps(config: Path, out: Optional[Path], steps: list[str], backend: Opt
                     files[key] = progress.add_task(f"  load {source}: {Path(path).name}", total=None)
                 progress.update(files[key], completed=n, description=f"  load {source}: {Path(path).name} ({n:,} items)")
 
+            pieces: list[int] = []
+
+            def on_piece(done, total):
+                if not pieces:
+                    pieces.append(progress.add_task("  predict: scored pieces", total=total))
+                progress.update(pieces[0], completed=done)
+
             started: list[str] = []
 
             def on_step(step):
@@ -99,12 +106,14 @@ def _run_steps(config: Path, out: Optional[Path], steps: list[str], backend: Opt
             from paperlink.pipeline import STEPS
 
             if tuple(steps) == STEPS:  # the whole job: outputs staged and published together
-                job.run(on_step=on_step, on_file=on_file)
+                job.run(on_step=on_step, on_file=on_file, on_piece=on_piece)
             else:
                 for step in steps:
                     on_step(step)
                     if step == "load":
                         job.load(on_file)
+                    elif step == "predict":
+                        job.predict(on_piece)
                     else:
                         getattr(job, step)()
             progress.advance(overall)

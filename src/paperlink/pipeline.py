@@ -37,7 +37,7 @@ from paperlink.db import connect
 from paperlink.exports.works import build_works, write_parquet, write_text_atomic
 from paperlink.model.features import build_features
 from paperlink.model.labels import match_decisions, train_with_labels
-from paperlink.model.linker import make_linker, scoring, train
+from paperlink.model.linker import make_linker, predict_in_pieces, rule_condition, scoring, train
 from paperlink.records.load import load_sources
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "model" / "default_model.json"
@@ -50,8 +50,9 @@ RECORDS_PER_PREDICT_PIECE = 1_100_000  # so that a corpus of 1.0x M records stay
 
 
 def predict_chunks(records: int) -> int:
-    """Chunks per side (Splink's ``num_chunks_left/right``) for ``num_chunks = "auto"``: pairs
-    grow with the records, a piece holds 1 / chunks² of them."""
+    """Pieces per side for ``num_chunks = "auto"``: pairs grow with the records, a piece holds
+    1 / chunks² of them (on DuckDB the blocking joins run once per side piece, see
+    :func:`paperlink.model.linker.predict_in_pieces`; on Spark, Splink's chunks)."""
     return max(1, math.ceil(math.sqrt(records / RECORDS_PER_PREDICT_PIECE)))
 
 
@@ -204,7 +205,8 @@ class LinkageJob:
             raise PipelineError(f"{exc}; the features changed since training: run `paperlink train` again") from None
         return model
 
-    def predict(self) -> int:
+    def predict(self, on_piece: Callable[[int, int], None] | None = None) -> int:
+        """Score the candidate pairs into ``predictions``; ``on_piece(done, pieces)`` reports progress."""
         def _predict():
             model = self._model()
             lk = self.config.linkage
@@ -216,11 +218,14 @@ class LinkageJob:
                 return predict_on_spark(self, model, chunks)
             linker = make_linker(self.con, model)
             with scoring(linker):
-                pred = linker.inference.predict(
-                    threshold_match_probability=lk.predict_threshold, num_chunks_left=chunks, num_chunks_right=chunks)
+                pred, per_rule = predict_in_pieces(linker, self.con, lk.predict_threshold, chunks, on_piece)
+            rules = model["blocking_rules_to_generate_predictions"]
+            self.report["candidate_pairs"] = sum(per_rule.values())
+            self.report["candidate_pairs_by_rule"] = {
+                rule_condition(rules[key]): n for key, n in per_rule.items()}
             # renamed, not copied: at 1M records the scored pairs are millions of rows
             self.con.execute("DROP TABLE IF EXISTS predictions")
-            self.con.execute(f"ALTER TABLE {pred.physical_name} RENAME TO predictions")
+            self.con.execute(f"ALTER TABLE {pred} RENAME TO predictions")
             return self.con.execute("SELECT count(*) FROM predictions").fetchall()[0][0]
 
         n = self._timed("predict", _predict)
@@ -301,8 +306,10 @@ class LinkageJob:
         self._write_report(accounting)
         return files
 
-    def run(self, on_step: Callable[[str], None] | None = None, on_file=None) -> dict:
-        """All steps; the outputs appear in ``out_dir`` together, only once every step succeeded."""
+    def run(self, on_step: Callable[[str], None] | None = None, on_file=None, on_piece=None) -> dict:
+        """All steps; the outputs appear in ``out_dir`` together, only once every step succeeded.
+        ``on_step(step)``, ``on_file(source, path, items)`` and ``on_piece(done, pieces)`` (predict)
+        report progress."""
         read_settings(self.config.linkage.settings)  # a bad settings file stops the run before loading
         self.out_dir.mkdir(parents=True, exist_ok=True)
         for stale in self.out_dir.glob(".*.tmp"):  # left by a killed writer
@@ -317,6 +324,8 @@ class LinkageJob:
                     on_step(step)
                 if step == "load":
                     self.load(on_file)
+                elif step == "predict":
+                    self.predict(on_piece)
                 else:
                     getattr(self, step)()
             self.con.execute("CHECKPOINT")  # the database file is complete before outputs appear

@@ -7,6 +7,7 @@ import logging
 import math
 import re
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +140,65 @@ def scoring(linker: Linker):
     finally:
         for m, original in zip(modules, saved):
             m.predict_from_comparison_vectors_sqls_using_settings = original
+
+
+def predict_in_pieces(linker: Linker, con: duckdb.DuckDBPyConnection, threshold: float, pieces_per_side: int,
+                      on_piece: Callable[[int, int], None] | None = None) -> tuple[str, dict[int, int]]:
+    """Score the candidate pairs of the settings' blocking rules (inside :func:`scoring`) in
+    ``pieces_per_side``² pieces.
+
+    With k pieces per side, the blocking joins run k times, each for the left records of one
+    hash slice (1/k of the union and dedupe of the rules' pairs); each slice's pairs are stored,
+    split by a hash of the right record and scored piece by piece, so that each piece joins
+    about 1/k of the records on each side (Splink prunes a piece's inputs to its records).
+    Splink's own k × k chunks repeat every blocking join for every piece (10 M records in 4 × 4
+    chunks: more than an hour of predict).  ``on_piece(done, pieces)`` reports progress.
+    Returns the table of scored pairs and the candidate pairs per rule (match_key; 0 for a rule
+    that gave none).
+    """
+    k = max(1, pieces_per_side)
+    per_rule = dict.fromkeys(range(len(linker._settings_obj._blocking_rules_to_generate_predictions)), 0)
+    report = on_piece or (lambda done, total: None)
+    piece_table = "__paperlink_blocked_pairs_piece"
+    predictions: str | None = None
+
+    def score_registered() -> None:
+        nonlocal predictions
+        scored = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never").physical_name
+        if predictions is None:  # renamed, not copied; Splink drops its own tables of earlier pieces
+            predictions = "__paperlink_scored_pairs"
+            con.execute(f"DROP TABLE IF EXISTS {predictions}")
+            con.execute(f"ALTER TABLE {scored} RENAME TO {predictions}")
+        else:
+            con.execute(f"INSERT INTO {predictions} SELECT * FROM {scored}")
+            con.execute(f"DROP TABLE {scored}")
+
+    try:
+        for left in range(1, k + 1):
+            blocked = (linker.inference.compute_blocked_pairs_for_predict_chunk(left_chunk=(left, k)) if k > 1
+                       else linker.inference.compute_blocked_pairs_for_predict())
+            try:
+                for key, n in con.execute(f"SELECT match_key, count(*) FROM {blocked.physical_name} GROUP BY ALL").fetchall():
+                    per_rule[int(key)] += n
+                if k == 1:  # Splink scores the stored pairs as they are
+                    score_registered()
+                    report(1, 1)
+                    break
+                for right in range(k):
+                    con.execute(f"""CREATE OR REPLACE TABLE {piece_table} AS SELECT match_key, join_key_l, join_key_r
+                                    FROM {blocked.physical_name} WHERE hash(join_key_r) % {k} = {right}""")
+                    linker.table_management.register_blocked_pairs_for_predict(linker._db_api.register(piece_table))
+                    score_registered()
+                    report((left - 1) * k + right + 1, k * k)
+            finally:
+                blocked.drop_table_from_database_and_remove_from_cache()
+    except BaseException:
+        if predictions is not None:
+            con.execute(f"DROP TABLE IF EXISTS {predictions}")
+        raise
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {piece_table}")
+    return predictions, per_rule
 
 
 def rule_condition(rule: str | dict) -> str:
