@@ -39,3 +39,32 @@ def test_surnames_taken_from_another_part_of_the_name_are_some_shared():
         (["Ann Smith"], ["Bob Jones"]),
         (["Ann Smith", "Bob Jones"], ["A. Smith", "B. Jones"]),
     ]) == ["some shared", "some shared", "none shared", "same authors"]
+
+
+def test_first_page_of_citation_page_forms():
+    """The first page of the page forms citations use; NULL where there is no page range or lone page."""
+    con = connect()
+    forms = {" (pp. 524-532), ": 524, " 2, pp. 524-532, ": 524, "P.524-532. ": 524, "601-6.": 601,
+             " pages 601-606.": 601, "e1002-e1010": 1002, "p. 45": 45, "0012-0019": 12, "57 - 94": 57,
+             "12 pages": None, "": None, "n/a": None, " 9, 1,": None, None: None}
+    assert {p: con.execute("SELECT pl_first_page(?)", [p]).fetchall()[0][0] for p in forms} == forms
+
+
+def test_pages_level_tells_versions_apart():
+    """A technical report and its conference paper with the same title, authors and year differ in
+    their first page; a missing page is no evidence (null level)."""
+    settings = json.loads(DEFAULT_SETTINGS.read_text())
+    settings["blocking_rules_to_generate_predictions"] = ["l.title_compact = r.title_compact"]
+    con = connect()
+    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
+    pairs = [("pp. 524-532", "pages 524-532,"), ("601-606", "377-391"), (None, "45-77")]
+    for k, (left, right) in enumerate(pairs):
+        for side, pages in (("a", left), ("b", right)):
+            con.execute("INSERT INTO records (record_id, source, title, authors, year, pages) VALUES (?, 't', ?, ['A. Smith'], 1990, ?)",
+                        [f"t:{k}{side}", f"Cascade correlation number {k}", pages])
+    build_features(con)
+    linker = make_linker(con, settings)
+    with scoring(linker):
+        pred = linker.inference.predict()
+    gammas = dict(con.execute(f"SELECT unique_id_l, gamma_pages FROM {pred.physical_name}").fetchall())
+    assert [gammas[f"t:{k}a"] for k in range(len(pairs))] == [1, 0, -1]

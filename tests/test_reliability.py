@@ -372,6 +372,32 @@ def test_a_missing_mapped_column_rejects_every_row_with_the_reason(tmp_path):
     assert reasons == {"this file has no column 'title' (columns.title); its columns: 'id', 'name'"}
 
 
+def test_a_list_of_columns_takes_the_first_that_is_not_empty(tmp_path):
+    """``year = ["year", "date"]`` takes the first column holding a year; ``venue = ["journal",
+    "booktitle"]`` the first non-blank one; a missing column of a list rejects like any other."""
+    (tmp_path / "c.csv").write_text(
+        "id,title,year,date,journal,booktitle\n"
+        "1,A,(1991).,,Machine Learning,\n"
+        "2,B,,September 1994.,  ,Proc. AAAI\n"
+        "3,C,n.d.,1988,,\n")
+    con = connect()
+    spec = SourceSpec(name="c", paths=[str(tmp_path / "c.csv")], format="csv", columns={
+        "source_id": "id", "title": "title", "year": ["year", "date"], "venue": ["journal", "booktitle"]})
+    assert load_sources(con, [spec])["c"].loaded == 3
+    assert con.execute("SELECT year, venue FROM records ORDER BY source_id").fetchall() == [
+        (1991, "Machine Learning"), (1994, "Proc. AAAI"), (1988, None)]
+    job = tmp_path / "job.toml"
+    job.write_text('[[sources]]\nname = "c"\nformat = "csv"\npaths = ["c.csv"]\n'
+                   'columns = { source_id = "id", title = "title", year = ["year", "date"] }\n')
+    assert load_job(job).sources[0].columns["year"] == ["year", "date"]
+    job.write_text('[[sources]]\nname = "c"\nformat = "csv"\npaths = ["c.csv"]\ncolumns = { title = [] }\n')
+    with pytest.raises(ConfigError, match="columns.title must be a column name or a list of column names"):
+        load_job(job)
+    con = connect()
+    spec.columns["venue"] = ["journal", "series"]
+    assert load_sources(con, [spec])["c"].rejected == 3
+
+
 def test_paths_resolve_against_the_job_file(tmp_path, monkeypatch):
     job_file, _ = write_job(tmp_path)
     elsewhere = tmp_path / "elsewhere"

@@ -155,14 +155,16 @@ def parse_job(raw: dict, path: Path) -> JobConfig:
         for key, column in columns.items():
             if key not in CANONICAL_FIELDS:
                 raise ConfigError(f"{where}columns.{key} is not a canonical field (known: {', '.join(CANONICAL_FIELDS)})")
-            if not isinstance(column, str) or not column.strip():
-                raise ConfigError(f"{where}columns.{key} must be a column name (a non-empty string)")
+            names = column if isinstance(column, list) else [column]
+            if not names or not all(isinstance(c, str) and c.strip() for c in names):
+                raise ConfigError(f"{where}columns.{key} must be a column name or a list of column names "
+                                  "(the first non-empty one is taken)")
         if columns and fmt not in ("auto", "csv", "parquet"):
             raise ConfigError(f"{where}columns is only read by the csv and parquet formats, not {fmt}")
         try:
             sources.append(SourceSpec(
                 name=src["name"], paths=list(src["paths"]), format=fmt,
-                columns={str(k): str(v) for k, v in columns.items()}, base_dir=base,
+                columns={str(k): v if isinstance(v, list) else str(v) for k, v in columns.items()}, base_dir=base,
             ))
         except ValueError as exc:
             raise ConfigError(f"{where}name: {exc}") from None

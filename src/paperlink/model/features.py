@@ -47,7 +47,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                 list_filter(pl_venue_keys(venue_norm), lambda k: k IS NOT NULL) AS venue_keys
             FROM (SELECT record_id AS unique_id, source AS source_dataset,
                 pl_title_norm(title) AS title_norm,
-                year, pl_venue_norm(venue) AS venue_norm, doi, arxiv_id, pmid,
+                year, pl_venue_norm(venue) AS venue_norm, pl_first_page(pages) AS first_page, doi, arxiv_id, pmid,
                 (coalesce(work_type, '') IN ('preprint', 'posted-content', 'posted_content')
                     OR pl_is_preprint_doi(doi) OR (doi IS NULL AND arxiv_id IS NOT NULL)) AS is_preprint,
                 -- an abstract's distinct words as 63-bit hashes: pairs intersect integers, not strings
@@ -126,7 +126,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
             nullif(list_distinct(list_transform(list_filter(a.surnames, lambda s: s IS NOT NULL), lambda s: left(s, 4))), []) AS author_prefixes,
             ay.author_year_freq,
             nullif(a.name_words, []) AS author_name_words,
-            b.year, b.venue_norm, nullif(b.venue_keys, []) AS venue_keys, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
+            b.year, b.venue_norm, nullif(b.venue_keys, []) AS venue_keys, b.first_page, b.doi, b.arxiv_id, b.pmid, b.is_preprint,
             nullif(b.abstract_tokens, []) AS abstract_tokens
         FROM _pl_f_base b LEFT JOIN _pl_f_weighted w USING (unique_id) LEFT JOIN _pl_f_title_keys k USING (unique_id)
             LEFT JOIN _pl_f_authors a USING (unique_id)

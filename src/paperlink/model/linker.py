@@ -15,10 +15,13 @@ from pathlib import Path
 import duckdb
 from splink import Linker
 from splink.internals import predict as splink_predict
+from splink.internals.blocking import ExplodingBlockingRule, block_using_rules_sqls, materialise_exploded_id_tables
 from splink.internals.blocking_rule_creator_utils import to_blocking_rule_creator
 from splink.internals.dialects import SplinkDialect
 from splink.internals.duckdb import pruned_prediction
 from splink.internals.linker_components import inference
+from splink.internals.pipeline import CTEPipeline
+from splink.internals.vertically_concatenate import enqueue_df_concat
 
 from paperlink.model.sqlopt import HoistingDuckDBAPI, shared_calls
 
@@ -55,7 +58,7 @@ class TrainingConfig:
     # blocks and sparse u samples can invert them: a near-identical title must not outweigh an
     # identical one).  {comparison: first level of its ladder}
     monotone_levels: dict[str, str] = field(default_factory=lambda: {
-        "title": "exact", "authors": "same authors", "year": "same year", "venue": "same venue",
+        "title": "exact", "authors": "same authors", "year": "same year", "venue": "same venue", "pages": "same first page",
         "abstract": "jaccard >= 0.7",
     })
     # Re-estimate λ from all scored candidate pairs with the trained m and u (see refine_prior).
@@ -142,62 +145,89 @@ def scoring(linker: Linker):
             m.predict_from_comparison_vectors_sqls_using_settings = original
 
 
+def _rule_pairs_of_left_slice(linker: Linker, slice_: tuple[int, int]) -> tuple[str, bool]:
+    """Materialise the pairs every prediction rule gives for the left records of one hash slice,
+    as Splink's blocking makes them but before its dedupe across rules (a ``GROUP BY`` over all of
+    a slice's pairs: at 10 M records in 4 slices it ran out of a 13 GB limit).  Returns the table
+    and whether it may hold a pair twice (rules with exploded arrays; the others exclude the
+    pairs of the rules before them)."""
+    settings = linker._settings_obj
+    rules = settings._blocking_rules_to_generate_predictions
+    ids = settings.column_info_settings
+    common = {"link_type": settings._link_type, "blocking_rules": rules,
+              "source_dataset_input_column": ids.source_dataset_input_column,
+              "unique_id_input_column": ids.unique_id_input_column, "left_chunk": slice_}
+    pipeline = CTEPipeline()
+    enqueue_df_concat(linker, pipeline)
+    materialise_exploded_id_tables(db_api=linker._db_api, splink_df_dict=linker._input_tables_dict, **common)
+    try:
+        union = block_using_rules_sqls(input_tablename_l="__splink__df_concat",
+                                       input_tablename_r="__splink__df_concat", **common)[0]
+        pipeline.enqueue_sql(union["sql"], "__paperlink_rule_pairs")
+        table = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline).physical_name
+    finally:
+        for rule in rules:
+            if isinstance(rule, ExplodingBlockingRule):
+                rule.drop_materialised_id_pairs_dataframe()
+    return table, any(isinstance(rule, ExplodingBlockingRule) for rule in rules)
+
+
 def predict_in_pieces(linker: Linker, con: duckdb.DuckDBPyConnection, threshold: float, pieces_per_side: int,
                       on_piece: Callable[[int, int], None] | None = None) -> tuple[str, dict[int, int]]:
     """Score the candidate pairs of the settings' blocking rules (inside :func:`scoring`) in
     ``pieces_per_side``² pieces.
 
     With k pieces per side, the blocking joins run k times, each for the left records of one
-    hash slice (1/k of the union and dedupe of the rules' pairs); each slice's pairs are stored,
-    split by a hash of the right record and scored piece by piece, so that each piece joins
-    about 1/k of the records on each side (Splink prunes a piece's inputs to its records).
-    Splink's own k × k chunks repeat every blocking join for every piece (10 M records in 4 × 4
-    chunks: more than an hour of predict).  ``on_piece(done, pieces)`` reports progress.
-    Returns the table of scored pairs and the candidate pairs per rule (match_key; 0 for a rule
-    that gave none).
+    hash slice; the slice's pairs are stored, then deduplicated and scored piece by piece,
+    split by a hash of the right record, so that a piece holds 1/k² of the pairs and joins about
+    1/k of the records on each side (Splink prunes a piece's inputs to its records).  Splink's
+    own k × k chunks repeat every blocking join for every piece (10 M records in 4 × 4 chunks:
+    more than an hour of predict).  ``on_piece(done, pieces)`` reports progress.  Returns the
+    table of scored pairs and the candidate pairs per rule (match_key; 0 for a rule that gave
+    none).
     """
     k = max(1, pieces_per_side)
     per_rule = dict.fromkeys(range(len(linker._settings_obj._blocking_rules_to_generate_predictions)), 0)
     report = on_piece or (lambda done, total: None)
-    piece_table = "__paperlink_blocked_pairs_piece"
-    predictions: str | None = None
-
-    def score_registered() -> None:
-        nonlocal predictions
-        scored = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never").physical_name
-        if predictions is None:  # renamed, not copied; Splink drops its own tables of earlier pieces
-            predictions = "__paperlink_scored_pairs"
-            con.execute(f"DROP TABLE IF EXISTS {predictions}")
-            con.execute(f"ALTER TABLE {scored} RENAME TO {predictions}")
-        else:
-            con.execute(f"INSERT INTO {predictions} SELECT * FROM {scored}")
-            con.execute(f"DROP TABLE {scored}")
-
+    if k == 1:  # Splink blocks and scores in one go
+        blocked = linker.inference.compute_blocked_pairs_for_predict()
+        try:
+            for key, n in con.execute(f"SELECT match_key, count(*) FROM {blocked.physical_name} GROUP BY ALL").fetchall():
+                per_rule[int(key)] = n
+            scored = linker.inference.predict(threshold_match_probability=threshold).physical_name
+        finally:
+            blocked.drop_table_from_database_and_remove_from_cache()
+        report(1, 1)
+        return scored, per_rule
+    predictions, piece_table = "__paperlink_scored_pairs", "__paperlink_blocked_pairs_piece"
+    con.execute(f"DROP TABLE IF EXISTS {predictions}")
+    rule_pairs = None
     try:
         for left in range(1, k + 1):
-            blocked = (linker.inference.compute_blocked_pairs_for_predict_chunk(left_chunk=(left, k)) if k > 1
-                       else linker.inference.compute_blocked_pairs_for_predict())
-            try:
-                for key, n in con.execute(f"SELECT match_key, count(*) FROM {blocked.physical_name} GROUP BY ALL").fetchall():
+            rule_pairs, repeats = _rule_pairs_of_left_slice(linker, (left, k))
+            for right in range(k):
+                piece = f"FROM {rule_pairs} WHERE hash(join_key_r) % {k} = {right}"
+                con.execute(f"CREATE OR REPLACE TABLE {piece_table} AS " + (
+                    f"SELECT min(match_key) AS match_key, join_key_l, join_key_r {piece} GROUP BY join_key_l, join_key_r"
+                    if repeats else f"SELECT match_key, join_key_l, join_key_r {piece}"))
+                for key, n in con.execute(f"SELECT match_key, count(*) FROM {piece_table} GROUP BY ALL").fetchall():
                     per_rule[int(key)] += n
-                if k == 1:  # Splink scores the stored pairs as they are
-                    score_registered()
-                    report(1, 1)
-                    break
-                for right in range(k):
-                    con.execute(f"""CREATE OR REPLACE TABLE {piece_table} AS SELECT match_key, join_key_l, join_key_r
-                                    FROM {blocked.physical_name} WHERE hash(join_key_r) % {k} = {right}""")
-                    linker.table_management.register_blocked_pairs_for_predict(linker._db_api.register(piece_table))
-                    score_registered()
-                    report((left - 1) * k + right + 1, k * k)
-            finally:
-                blocked.drop_table_from_database_and_remove_from_cache()
+                linker.table_management.register_blocked_pairs_for_predict(linker._db_api.register(piece_table))
+                scored = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never").physical_name
+                if (left, right) == (1, 0):  # renamed, not copied
+                    con.execute(f"ALTER TABLE {scored} RENAME TO {predictions}")
+                else:
+                    con.execute(f"INSERT INTO {predictions} SELECT * FROM {scored}")
+                    con.execute(f"DROP TABLE {scored}")
+                report((left - 1) * k + right + 1, k * k)
+            con.execute(f"DROP TABLE {rule_pairs}")
     except BaseException:
-        if predictions is not None:
-            con.execute(f"DROP TABLE IF EXISTS {predictions}")
+        con.execute(f"DROP TABLE IF EXISTS {predictions}")
         raise
     finally:
         con.execute(f"DROP TABLE IF EXISTS {piece_table}")
+        if rule_pairs:
+            con.execute(f"DROP TABLE IF EXISTS {rule_pairs}")
     return predictions, per_rule
 
 

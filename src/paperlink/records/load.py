@@ -46,7 +46,7 @@ class SourceSpec:
     name: str
     paths: list[str]
     format: str = "auto"
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str | list[str]] = field(default_factory=dict)  # csv/parquet: field -> column(s)
     options: dict[str, object] = field(default_factory=dict)
     base_dir: Path = Path(".")
 

@@ -1,8 +1,10 @@
 """Any table (CSV or Parquet) with a column mapping, e.g. the labelled benchmarks.
 
 ``columns`` maps canonical fields to the file's column names (``{title = "title", authors =
-"authors", source_id = "id"}``).  A string author column is split into names on ``;``, `` and ``,
-``&`` or, failing those, on commas between full names; a list column is taken as is.
+"authors", source_id = "id"}``); a list of columns takes the first one that is not empty in a
+row (``{year = ["year", "date"], venue = ["journal", "booktitle"]}``; for ``year``, the first
+that holds a year).  A string author column is split into names on ``;``, `` and ``, ``&`` or,
+failing those, on commas between full names; a list column is taken as is.
 
 Bad rows do not stop a CSV: DuckDB's reject store collects them (too many or too few fields,
 invalid UTF-8, ...) and each becomes a rejected item with its line number and text.  A file that
@@ -42,25 +44,21 @@ class _Table(SourceFormat):
         if not spec.columns:
             raise InputFileError(f"source {spec.name!r}: format {self.name} needs a `columns` mapping")
         projection = {}
-        for field, column in spec.columns.items():
+        for field, columns in spec.columns.items():
             if field not in CANONICAL_FIELDS:
                 raise InputFileError(
                     f"source {spec.name!r}: columns.{field} is not a canonical field "
                     f"(known: {', '.join(CANONICAL_FIELDS)})"
                 )
-            ref = "j->>" + _sql_str("$." + '"' + str(column).replace('"', '') + '"')
-            if field == "authors":
-                raw = "j->" + _sql_str("$." + '"' + str(column).replace('"', '') + '"')
-                projection[field] = (
-                    f"CASE WHEN json_type({raw}) = 'ARRAY' THEN json_extract_string({raw}, '$[*]') "
-                    f"ELSE {SPLIT_AUTHORS.format(ref)} END"
-                )
-            elif field in ("urls", "other_ids"):
-                projection[field] = f"string_split({ref}, ' ')"
+            names = _column_names(columns)
+            if len(names) == 1:
+                projection[field] = _field_sql(field, names[0])
             elif field == "year":
-                projection[field] = f"pl_year({ref})"
-            else:
-                projection[field] = ref
+                projection[field] = f"coalesce({', '.join(_field_sql(field, c) for c in names)})"
+            else:  # the first column that is not empty (blank) in this row
+                present = " ".join(f"WHEN nullif(trim(j->>{_path(c)}), '') IS NOT NULL THEN {_field_sql(field, c)}"
+                                   for c in names)
+                projection[field] = f"CASE {present} END"
         return projection
 
     def reader_sql(self, path, rejects: str | None = None, strict: bool = True) -> str:
@@ -80,8 +78,8 @@ class _Table(SourceFormat):
         cols = self.columns_of(con, path)
         if not cols:
             return None
-        missing = [f"{col!r} (columns.{field})" for field, col in spec.columns.items()
-                   if col.replace('"', "") not in cols]
+        missing = [f"{col!r} (columns.{field})" for field, columns in spec.columns.items()
+                   for col in _column_names(columns) if col.replace('"', "") not in cols]
         if not missing:
             return None
         shown = ", ".join(repr(c) for c in cols[:20]) + (", ..." if len(cols) > 20 else "")
@@ -140,6 +138,28 @@ class _Table(SourceFormat):
         finally:
             cur.close()
         return error
+
+
+def _column_names(columns: str | list[str]) -> list[str]:
+    return [columns] if isinstance(columns, str) else list(columns)
+
+
+def _path(column: str) -> str:
+    """The JSON path of a column of the row object (``$."name"``) as a SQL string."""
+    return _sql_str("$." + '"' + str(column).replace('"', '') + '"')
+
+
+def _field_sql(field: str, column: str) -> str:
+    """One canonical field from one column of the row object ``j``."""
+    ref = f"j->>{_path(column)}"
+    if field == "authors":
+        raw = f"j->{_path(column)}"
+        return f"CASE WHEN json_type({raw}) = 'ARRAY' THEN json_extract_string({raw}, '$[*]') ELSE {SPLIT_AUTHORS.format(ref)} END"
+    if field in ("urls", "other_ids"):
+        return f"string_split({ref}, ' ')"
+    if field == "year":
+        return f"pl_year({ref})"
+    return ref
 
 
 def open_binary_is_gzip(path) -> bool:

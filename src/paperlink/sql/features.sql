@@ -86,3 +86,11 @@ CREATE OR REPLACE MACRO pl_is_stopword(t) AS t IN ('a', 'an', 'the', 'of', 'on',
     'with', 'by', 'from', 'at', 'as', 'is', 'are', 'be', 'via', 'its', 'their', 'using', 'towards', 'toward',
     'into', 'over', 'under', 'between', 'through', 'do', 'does', 'can', 'we', 'how', 'what', 'why', 'when', 'all',
     'not', 'no', 'it', 'this', 'that', 'de', 'la', 'le', 'der', 'die', 'und', 'en', 'et', 'el', 'y');
+
+-- A citation's first page: the start of a page range ("pp. 524-532", "2, pp. 524-532",
+-- "601-6", "e1002-e1010" -> 524, 524, 601, 1002) or a lone page ("p. 45"); NULL for anything
+-- else ("12 pages", "", text).  Versions of a work (a technical report and its conference
+-- paper, a conference paper and its journal extension) differ here when all else agrees.
+CREATE OR REPLACE MACRO pl_first_page(p) AS TRY_CAST(nullif(coalesce(
+    nullif(regexp_extract(p, '(?:^|[^0-9])[a-zA-Z]?0*(\d{1,7})\s*(?:-+|–|—|to)\s*[a-zA-Z]?\d', 1), ''),
+    regexp_extract(p, '^\s*(?:pp?\.?|pages?)?\s*[a-zA-Z]?0*(\d{1,7})\s*[.,;)]?\s*$', 1)), '') AS INTEGER);

@@ -37,6 +37,7 @@ MISSING_DOI = 0.04  # a source that usually has the DOI lacks it
 MISSING_VENUE = 0.04
 MISSING_DATE = 0.01
 WRONG_YEAR = 0.005  # OpenAlex year off after merging a junk DOI
+WRONG_PAGES = 0.03  # first page misprinted (a digit typed wrong, an article number for pages)
 ABSTRACT_SHARE = {"openalex": 0.6, "crossref": 0.25, "paperswithcode": 0.98, "arxiv": 1.0}
 
 # how sources write names: share abbreviating given names, dropping accents, "Family, Given" raw
@@ -59,6 +60,16 @@ def _fold_cache() -> dict[str, str]:
 
 FOLDED = _fold_cache()
 FOLDED.update({i: vocab.fold(i) for i in INITIALS.values()})
+
+
+def pages_of(w, rnd) -> tuple[str, str] | None:
+    """The work's (first, last) page as one record gives it: now and then misprinted."""
+    if not w.pages or rnd() >= WRONG_PAGES:
+        return w.pages
+    first, last = w.pages
+    i = int(rnd() * len(first))
+    typo = first[:i] + str((int(first[i]) + 1 + int(rnd() * 8)) % 10) + first[i + 1:]
+    return (typo.lstrip("0") or "1", last)
 
 
 def mojibake(s: str) -> str:
@@ -100,6 +111,8 @@ class Source:
     def __init__(self, seed: int, abstracts: list[str], shard: int = 0, shards: int = 1):
         self.rng = random.Random(f"paperlink-synth/{seed}/{self.name}/{shard}")
         self.rnd = self.rng.random
+        # page misprints draw from their own stream: the rest of a corpus is as before they existed
+        self.pages_rnd = random.Random(f"paperlink-synth/{seed}/{self.name}/{shard}/pages").random
         self.abstracts = abstracts
         self.shard, self.shards = shard, shards
         self.seen: dict[str, int] = {}
@@ -243,7 +256,7 @@ class OpenAlex(Source):
         ids = {"openalex": url, "doi": doi} if doi else {"openalex": url}
         if w.pmid and not preprint and rnd() < 0.8:
             ids["pmid"] = f"https://pubmed.ncbi.nlm.nih.gov/{w.pmid}"
-        pages = w.pages if not preprint else None
+        pages = pages_of(w, self.pages_rnd) if not preprint else None
         rec = {
             "id": url, "doi": doi, "title": title, "display_name": title,
             "publication_year": year, "publication_date": date,
@@ -333,7 +346,8 @@ class Crossref(Source):
             kind = "proceedings-article" if venue.kind == "conference" else "journal-article"
             container = venue.proceedings.format(y=date[0], name=venue.name, v=date[0] - venue.start + 1) \
                 if venue.kind == "conference" else venue.name
-            pages = "-".join(w.pages) if w.pages[0] != w.pages[1] else w.pages[0]
+            first, last = pages_of(w, self.pages_rnd)
+            pages = f"{first}-{last}" if first != last else first
         if rnd() < 0.05:
             doi = doi.upper()
         prefix = doi.split("/", 1)[0]
@@ -429,7 +443,7 @@ class SemanticScholar(Source):
             venue_name = venue.abbrev if rnd() < 0.4 else venue.name
             if rnd() < MISSING_VENUE:
                 venue_name = ""
-            pages = " - ".join(w.pages) if rnd() < 0.7 else "-".join(w.pages)
+            pages = (" - " if rnd() < 0.7 else "-").join(pages_of(w, self.pages_rnd))
             journal = {"name": venue.name, "pages": pages}
             if w.volume:
                 journal["volume"] = w.volume
@@ -645,7 +659,8 @@ class Dblp(Source):
             venue, year = w.venue, w.date[0]
             key = self.key(venue.dblp, w, year)
             title = w.title_markup
-            pages = "-".join(w.pages) if w.pages[0] != w.pages[1] else w.pages[0]
+            first, last = pages_of(w, self.pages_rnd)
+            pages = f"{first}-{last}" if first != last else first
             if venue.kind == "journal":
                 tag = "article"
                 fields = [("pages", pages), ("volume", w.volume)]
