@@ -10,22 +10,29 @@ from paperlink.model.linker import DEFAULT_SETTINGS, make_linker, scoring
 from paperlink.records.load import RECORD_COLUMNS
 
 
-def author_levels(pairs: list[tuple[list[str], list[str]]]) -> list[str]:
-    """The authors level (label) of each pair of author lists, on records otherwise identical."""
+def gammas(records: list[dict], comparison: str) -> dict[str, int]:
+    """The gamma of ``comparison`` for each pair of records with the same title (keyed by the
+    pair's left record id), scored by the default settings."""
     settings = json.loads(DEFAULT_SETTINGS.read_text())
     settings["blocking_rules_to_generate_predictions"] = ["l.title_compact = r.title_compact"]
-    levels = next(c for c in settings["comparisons"] if c["output_column_name"] == "authors")["comparison_levels"]
     con = connect()
     con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
-    for k, (left, right) in enumerate(pairs):
-        for side, authors in (("a", left), ("b", right)):
-            con.execute("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, 2020)",
-                        [f"t:{k}{side}", f"Pairwise comparison number {k}", authors])
+    for r in records:
+        con.execute(f"INSERT INTO records ({', '.join(r)}) VALUES ({', '.join('?' * len(r))})", list(r.values()))
     build_features(con)
     linker = make_linker(con, settings)
     with scoring(linker):  # keeps the gammas (the settings leave out the compared values)
         pred = linker.inference.predict()
-    rows = dict(con.execute(f"SELECT unique_id_l, gamma_authors FROM {pred.physical_name}").fetchall())
+    return dict(con.execute(f"SELECT unique_id_l, gamma_{comparison} FROM {pred.physical_name}").fetchall())
+
+
+def author_levels(pairs: list[tuple[list[str], list[str]]]) -> list[str]:
+    """The authors level (label) of each pair of author lists, on records otherwise identical."""
+    settings = json.loads(DEFAULT_SETTINGS.read_text())
+    levels = next(c for c in settings["comparisons"] if c["output_column_name"] == "authors")["comparison_levels"]
+    rows = gammas([{"record_id": f"t:{k}{side}", "source": "t", "title": f"Pairwise comparison number {k}",
+                    "authors": authors, "year": 2020}
+                   for k, pair in enumerate(pairs) for side, authors in zip("ab", pair)], "authors")
     ladder = [lv["label_for_charts"] for lv in levels if not lv.get("is_null_level")][::-1]  # gamma 0, 1, ...
     return [ladder[rows[f"t:{k}a"]] for k in range(len(pairs))]
 
@@ -53,18 +60,8 @@ def test_first_page_of_citation_page_forms():
 def test_pages_level_tells_versions_apart():
     """A technical report and its conference paper with the same title, authors and year differ in
     their first page; a missing page is no evidence (null level)."""
-    settings = json.loads(DEFAULT_SETTINGS.read_text())
-    settings["blocking_rules_to_generate_predictions"] = ["l.title_compact = r.title_compact"]
-    con = connect()
-    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
     pairs = [("pp. 524-532", "pages 524-532,"), ("601-606", "377-391"), (None, "45-77")]
-    for k, (left, right) in enumerate(pairs):
-        for side, pages in (("a", left), ("b", right)):
-            con.execute("INSERT INTO records (record_id, source, title, authors, year, pages) VALUES (?, 't', ?, ['A. Smith'], 1990, ?)",
-                        [f"t:{k}{side}", f"Cascade correlation number {k}", pages])
-    build_features(con)
-    linker = make_linker(con, settings)
-    with scoring(linker):
-        pred = linker.inference.predict()
-    gammas = dict(con.execute(f"SELECT unique_id_l, gamma_pages FROM {pred.physical_name}").fetchall())
-    assert [gammas[f"t:{k}a"] for k in range(len(pairs))] == [1, 0, -1]
+    rows = gammas([{"record_id": f"t:{k}{side}", "source": "t", "title": f"Cascade correlation number {k}",
+                    "authors": ["A. Smith"], "year": 1990, "pages": pages}
+                   for k, pair in enumerate(pairs) for side, pages in zip("ab", pair)], "pages")
+    assert [rows[f"t:{k}a"] for k in range(len(pairs))] == [1, 0, -1]
