@@ -25,3 +25,18 @@ def test_scale_benchmark_toy_size(tmp_path):
     assert r["overhead"]["ratio"] > 0 and r["overhead"]["bare_splink"]["clusters"] > 0
     assert "python benchmarks/scale/run.py --works 40" in r["command"]
     assert not list(tmp_path.glob("run-*")), "the run directory is removed unless --keep"
+
+
+def test_resume_runs_predict_cluster_export_on_a_kept_run(tmp_path):
+    """``--keep`` keeps the run directory; ``--resume`` scores it again with the same result."""
+    base = [sys.executable, str(ROOT / "benchmarks" / "scale" / "run.py"), "--works", "40", "--workdir", str(tmp_path),
+            "--threads", "2"]
+    subprocess.run(base + ["--keep", "--json", str(tmp_path / "first.json")], check=True, capture_output=True, timeout=300)
+    (run_dir,) = tmp_path.glob("run-*")
+    subprocess.run(base + ["--resume", str(run_dir), "--json", str(tmp_path / "again.json")],
+                   check=True, capture_output=True, timeout=300)
+    first, again = (json.loads((tmp_path / f"{n}.json").read_text()) for n in ("first", "again"))
+    assert set(again["steps"]) == {"predict", "cluster", "export"}
+    for key in ("records", "scored_pairs", "candidate_pairs", "candidate_pairs_by_rule", "clusters", "accuracy"):
+        assert again[key] == first[key], key
+    assert run_dir.exists()

@@ -2,6 +2,7 @@
 
     python benchmarks/scale/run.py --records 1000000 [--threads 2] [--memory-limit 16GB]
                                    [--overhead] [--backend duckdb|spark] [--workdir DIR] [--json FILE]
+                                   [--keep] [--resume RUN_DIR]
 
 Generates (or reuses, under ``--workdir``) a synthetic corpus (``paperlink synth``; about 3.6
 records per work, so ``--records N`` asks for N / 3.6 works; ``--works`` sets works directly),
@@ -9,7 +10,10 @@ writes a job file for it and runs the job's steps (load, train, predict, cluster
 this process.  Reports wall seconds per step, the peak resident memory of the process (sampled
 every 0.1 s, per step and overall), candidate pairs (pairs the blocking rules produce, and pairs
 kept by predict), and precision / recall / F1 of the clusters against the corpus's gold.csv.
-Corpus generation and scoring are timed but not part of the job's time.
+Corpus generation and scoring are timed but not part of the job's time.  ``--keep`` keeps the
+run directory; ``--resume RUN_DIR`` runs predict, cluster and export again on a kept one (the
+same ``--works``/``--records`` and ``--seed``, for the corpus's gold), e.g. to measure predict
+alone.
 
 ``--overhead`` also measures paperlink against a bare Splink script on the same ``features``
 table and settings: λ from the deterministic rules, u sampling, the EM sessions, predict and
@@ -120,7 +124,7 @@ def write_job(corpus_dir: Path, run_dir: Path, args) -> Path:
     return job
 
 
-def run_job(job_file: Path, rss: PeakRSS) -> tuple[object, dict]:
+def run_job(job_file: Path, rss: PeakRSS, steps_to_run: tuple[str, ...] | None = None) -> tuple[object, dict]:
     import paperlink.pipeline
     from paperlink.pipeline import STEPS, LinkageJob
 
@@ -139,14 +143,14 @@ def run_job(job_file: Path, rss: PeakRSS) -> tuple[object, dict]:
         job = LinkageJob.from_config(job_file)
         steps: dict[str, dict] = {}
         rss.mark()
-        for step in STEPS:
+        for step in steps_to_run or STEPS:
             start = time.perf_counter()
             getattr(job, step)()
             steps[step] = {"seconds": round(time.perf_counter() - start, 2), "peak_rss_gb": gb(rss.mark())}
             print(f"{step}: {steps[step]}", file=sys.stderr, flush=True)  # progress of long runs
     finally:
         paperlink.pipeline.build_features = build
-    if features_seconds:
+    if features_seconds and "train" in steps:
         steps["train"]["of_which_features"] = round(sum(features_seconds), 2)
     return job, steps
 
@@ -255,16 +259,21 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--overhead", action="store_true", help="also time a bare Splink script on the same features")
     ap.add_argument("--no-evaluate", action="store_true", help="skip scoring against gold.csv")
     ap.add_argument("--keep", action="store_true", help="keep the run directory (database, outputs)")
+    ap.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
+                    help="run predict, cluster and export again on a kept run directory of this corpus")
     ap.add_argument("--json", type=Path, default=None, help="also write the result here")
     args = ap.parse_args(argv)
 
     works = args.works or max(1, round(args.records / RECORDS_PER_WORK))
     args.workdir.mkdir(parents=True, exist_ok=True)
     corpus_dir, synth_seconds = corpus(works, args.seed, args.workdir)
-    run_dir = args.workdir / f"run-w{works}-s{args.seed}-{os.getpid()}"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir(parents=True)
-    job_file = write_job(corpus_dir, run_dir, args)
+    if args.resume:
+        run_dir, job_file = args.resume, args.resume / "job.toml"
+    else:
+        run_dir = args.workdir / f"run-w{works}-s{args.seed}-{os.getpid()}"
+        shutil.rmtree(run_dir, ignore_errors=True)
+        run_dir.mkdir(parents=True)
+        job_file = write_job(corpus_dir, run_dir, args)
     load_before = os.getloadavg()
 
     import paperlink.model.features
@@ -275,7 +284,7 @@ def main(argv: list[str] | None = None) -> dict:
         paperlink.model.features.MAX_TITLE_KEY_AUTHORS = args.max_title_key_authors
     rss = PeakRSS()
     wall = time.perf_counter()
-    job, steps = run_job(job_file, rss)
+    job, steps = run_job(job_file, rss, ("predict", "cluster", "export") if args.resume else None)
     job_seconds = time.perf_counter() - wall
     con = job.con
     records = con.execute("SELECT count(*) FROM records").fetchall()[0][0]
@@ -309,7 +318,7 @@ def main(argv: list[str] | None = None) -> dict:
     result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
     result["command"] = "python benchmarks/scale/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    if not args.keep:
+    if not (args.keep or args.resume):
         shutil.rmtree(run_dir, ignore_errors=True)
     text = json.dumps(result, indent=2, default=str)
     if args.json:
@@ -323,7 +332,7 @@ def main(argv: list[str] | None = None) -> dict:
 def markdown_row(r: dict) -> str:
     s = r["steps"]
     acc = r.get("accuracy", {})
-    cells = [f"{r['records']:,}", *(f"{s[k]['seconds']:.1f}" for k in ("load", "train", "predict", "cluster", "export")),
+    cells = [f"{r['records']:,}", *(f"{s[k]['seconds']:.1f}" if k in s else "—" for k in ("load", "train", "predict", "cluster", "export")),
              f"{r['job_seconds']:.1f}", f"{r['us_per_record']:.0f}", f"{r['peak_rss_gb']:.2f}",
              f"{r.get('candidate_pairs', 0):,}", f"{r.get('scored_pairs') or 0:,}",
              f"{acc.get('f1', float('nan')):.4f}", f"{r['overhead']['ratio']:.2f}" if "overhead" in r else "—"]
