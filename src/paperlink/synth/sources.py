@@ -62,16 +62,6 @@ FOLDED = _fold_cache()
 FOLDED.update({i: vocab.fold(i) for i in INITIALS.values()})
 
 
-def pages_of(w, rnd) -> tuple[str, str] | None:
-    """The work's (first, last) page as one record gives it: now and then misprinted."""
-    if not w.pages or rnd() >= WRONG_PAGES:
-        return w.pages
-    first, last = w.pages
-    i = int(rnd() * len(first))
-    typo = first[:i] + str((int(first[i]) + 1 + int(rnd() * 8)) % 10) + first[i + 1:]
-    return (typo.lstrip("0") or "1", last)
-
-
 def mojibake(s: str) -> str:
     """UTF-8 bytes read as Latin-1: "Sjöström" -> "SjÃ¶strÃ¶m"."""
     return s.encode("utf-8").decode("latin-1")
@@ -116,6 +106,21 @@ class Source:
         self.abstracts = abstracts
         self.shard, self.shards = shard, shards
         self.seen: dict[str, int] = {}
+
+    def pages(self, w) -> tuple[str, str] | None:
+        """The work's (first, last) page as this record gives it: now and then misprinted."""
+        rnd = self.pages_rnd
+        if not w.pages or rnd() >= WRONG_PAGES:
+            return w.pages
+        first, last = w.pages
+        i = int(rnd() * len(first))
+        typo = first[:i] + str((int(first[i]) + 1 + int(rnd() * 8)) % 10) + first[i + 1:]
+        return (typo.lstrip("0") or "1", last)
+
+    def page_range(self, w) -> str:
+        """``first-last``, or the one page of a one-page work."""
+        first, last = self.pages(w)
+        return f"{first}-{last}" if first != last else first
 
     def unique(self, key: str) -> int:
         """A number unique to this use of ``key`` in the corpus (for suffixes like "a", "-1"):
@@ -256,7 +261,7 @@ class OpenAlex(Source):
         ids = {"openalex": url, "doi": doi} if doi else {"openalex": url}
         if w.pmid and not preprint and rnd() < 0.8:
             ids["pmid"] = f"https://pubmed.ncbi.nlm.nih.gov/{w.pmid}"
-        pages = pages_of(w, self.pages_rnd) if not preprint else None
+        pages = self.pages(w) if not preprint else None
         rec = {
             "id": url, "doi": doi, "title": title, "display_name": title,
             "publication_year": year, "publication_date": date,
@@ -346,8 +351,7 @@ class Crossref(Source):
             kind = "proceedings-article" if venue.kind == "conference" else "journal-article"
             container = venue.proceedings.format(y=date[0], name=venue.name, v=date[0] - venue.start + 1) \
                 if venue.kind == "conference" else venue.name
-            first, last = pages_of(w, self.pages_rnd)
-            pages = f"{first}-{last}" if first != last else first
+            pages = self.page_range(w)
         if rnd() < 0.05:
             doi = doi.upper()
         prefix = doi.split("/", 1)[0]
@@ -443,7 +447,7 @@ class SemanticScholar(Source):
             venue_name = venue.abbrev if rnd() < 0.4 else venue.name
             if rnd() < MISSING_VENUE:
                 venue_name = ""
-            pages = (" - " if rnd() < 0.7 else "-").join(pages_of(w, self.pages_rnd))
+            pages = (" - " if rnd() < 0.7 else "-").join(self.pages(w))
             journal = {"name": venue.name, "pages": pages}
             if w.volume:
                 journal["volume"] = w.volume
@@ -659,8 +663,7 @@ class Dblp(Source):
             venue, year = w.venue, w.date[0]
             key = self.key(venue.dblp, w, year)
             title = w.title_markup
-            first, last = pages_of(w, self.pages_rnd)
-            pages = f"{first}-{last}" if first != last else first
+            pages = self.page_range(w)
             if venue.kind == "journal":
                 tag = "article"
                 fields = [("pages", pages), ("volume", w.volume)]
