@@ -188,6 +188,56 @@ def test_title_keys_of_many_different_works_are_split_by_first_author():
     assert keys["t:fewer-0"] == ["pellucite vombrane"]
 
 
+def test_crowded_split_title_keys_are_windowed_by_year():
+    """A split title key whose block is still crowded (one common surname, many works: a large
+    corpus) is split again into three-year windows: records one year apart still meet, records
+    three years apart do not, a record without a year meets them all.  A block of one surname
+    no larger than TITLE_KEY_SPLIT_BLOCK keeps its key whole."""
+    from paperlink.model.features import TITLE_KEY_SPLIT_BLOCK
+    from paperlink.records.load import RECORD_COLUMNS
+    from paperlink.synth.vocab import lexicon_word
+
+    n = TITLE_KEY_SPLIT_BLOCK + 1
+    others = [lexicon_word(9000 + i).capitalize() for i in range(n)]
+    rows = [(f"t:other-{i}", "Brionase Kelvarite", [f"Ann {others[i]}"], 2000) for i in range(n)]
+    rows += [(f"t:wang-{i}", "Brionase Kelvarite", ["Wei Wang"], 1990 + i) for i in range(n)]
+    rows += [("t:wang-undated", "Brionase Kelvarite", ["W. Wang"], None)]
+    rows += [(f"t:smith-{i}", "Brionase Kelvarite", ["Ann Smith"], 2000) for i in range(3)]
+    con = connect()
+    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
+    con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, ?)", rows)
+    build_features(con)
+    keys = {uid: set(k or []) for uid, k in con.execute("SELECT unique_id, title_keys FROM features").fetchall()}
+    wang = "brionase kelvarite @wang"
+    assert keys["t:wang-10"] == {f"{wang} ~2000"}  # 2000: the window 1999-2001
+    assert keys["t:wang-11"] == {f"{wang} ~2000", f"{wang} ~2002"}  # 2001: windows 1999-2001 and 2001-2003
+    assert keys["t:wang-10"] & keys["t:wang-11"] and keys["t:wang-11"] & keys["t:wang-12"]
+    assert not keys["t:wang-10"] & keys["t:wang-13"]
+    assert keys["t:wang-undated"] == set().union(*(keys[f"t:wang-{i}"] for i in range(n)))
+    assert keys["t:smith-0"] == {"brionase kelvarite @smit"}
+
+
+def test_compact_title_blocks_of_many_authors_pair_records_a_year_apart():
+    """The exact-title rule pairs all records of a title shared by few first authors or few
+    records, but in a crowded one (more than 25 records of more than 5 first authors) only
+    records at most a year apart, or without a year."""
+    from paperlink.model.linker import load_settings
+    from paperlink.records.load import RECORD_COLUMNS
+
+    rule = next(r["blocking_rule"] for r in load_settings(None)["blocking_rules_to_generate_predictions"]
+                if isinstance(r, dict) and "title_compact" in r["blocking_rule"])
+    rows = [(f"t:crowded-{i}", "Editorial", [f"Ann Author{i % 10}"], 1990 + i) for i in range(30)]
+    rows += [("t:crowded-undated", "Editorial", ["Ann Author0"], None)]
+    rows += [(f"t:few-{i}", "Preface", ["Ann Smith"], 1990 + 3 * i) for i in range(30)]
+    con = connect()
+    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
+    con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, ?)", rows)
+    build_features(con)
+    pairs = dict(con.execute(f"""SELECT split_part(l.unique_id, '-', 1), count(*) FROM features l JOIN features r
+        ON l.unique_id < r.unique_id AND ({rule}) GROUP BY 1""").fetchall())
+    assert pairs == {"t:crowded": 29 + 30, "t:few": 30 * 29 // 2}
+
+
 def test_predict_chunks_grow_with_the_corpus():
     """``num_chunks = "auto"`` (the default) predicts in one piece up to 1.1 M records and
     keeps each piece about as large as a 1.1 M-record corpus beyond; a number is taken as given."""

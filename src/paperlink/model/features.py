@@ -12,9 +12,16 @@ a record without authors leaves such a key.
 A key shared by many records of a few first authors (one paper cited 300 times, as in Cora)
 stays whole: its pairs are mostly matches.  A (split) key is dropped when its block still holds
 more than ``MAX_TITLE_KEY_BLOCK`` records or ``MAX_TITLE_KEY_AUTHORS`` first-author surnames.
+A split key whose block still holds more than ``TITLE_KEY_SPLIT_BLOCK`` records (two rare words
+and a common surname: many works in a large corpus) is split again into three-year windows
+("bilayer graphene @wang ~2020" holds 2019-2021; a record is in the one or two windows around
+its year, so records one year apart always meet); a record without a year is in every window
+of its key.  Without this second split, candidate pairs per record grow with the corpus
+(12 at 1M records, 59 at 10M).
 
 Rules on plain columns are capped in the settings instead, on block-size columns:
-``title_freq`` (records with the same compact title) and ``author_year_freq`` (records with the
+``title_freq`` (records with the same compact title), ``title_first_authors`` (their distinct
+first-author surnames) and ``author_year_freq`` (records with the
 same first-author surname and year: "Wang 2020" is a block of thousands in a large corpus).
 ``title_words`` (a title's distinct words, stopwords aside) lets the first-author rule ask for
 one shared title word.  ``author_name_words`` (every word of every author name, initials aside)
@@ -93,19 +100,33 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                 HAVING count(*) > {MAX_TITLE_KEY_BLOCK}
                     OR (count(*) > {TITLE_KEY_SPLIT_BLOCK} AND count(DISTINCT first_surname) > {TITLE_KEY_SPLIT_AUTHORS})
             )
-            SELECT k.unique_id, k.first_surname,
+            SELECT k.unique_id, k.first_surname, s.key IS NOT NULL AS split,
                 CASE WHEN s.key IS NULL THEN k.key ELSE k.key || ' @' || left(k.first_surname, 4) END AS key
             FROM _pl_f_keyed k LEFT JOIN split s USING (key)""",
-        "_pl_f_title_keys": f"""
-            SELECT unique_id, list(key ORDER BY key) AS title_keys
-            FROM _pl_f_author_keyed JOIN (
-                SELECT key FROM _pl_f_author_keyed WHERE key IS NOT NULL GROUP BY key
-                HAVING count(*) <= {MAX_TITLE_KEY_BLOCK} AND count(DISTINCT first_surname) <= {MAX_TITLE_KEY_AUTHORS}
-            ) USING (key)
-            GROUP BY unique_id""",
+        # the keys kept; a split key whose block is still crowded is windowed by year
+        "_pl_f_kept_keys": f"""
+            SELECT key, bool_or(split) AND count(*) > {TITLE_KEY_SPLIT_BLOCK} AS windowed
+            FROM _pl_f_author_keyed WHERE key IS NOT NULL GROUP BY key
+            HAVING count(*) <= {MAX_TITLE_KEY_BLOCK} AND count(DISTINCT first_surname) <= {MAX_TITLE_KEY_AUTHORS}""",
+        "_pl_f_title_keys": """
+            WITH keyed AS (
+                SELECT k.unique_id, k.key, w.windowed, b.year,
+                    list_distinct([b.year // 2 * 2, (b.year + 1) // 2 * 2]) AS windows  -- centres: 2020 holds 2019-2021
+                FROM _pl_f_author_keyed k JOIN _pl_f_kept_keys w USING (key) JOIN _pl_f_base b USING (unique_id)
+            ),
+            key_windows AS (  -- the windows of a key's dated records: a record without a year is in them all
+                SELECT key, list_distinct(flatten(list(windows))) AS windows FROM keyed
+                WHERE windowed AND year IS NOT NULL GROUP BY key
+            )
+            SELECT unique_id, list(key ORDER BY key) AS title_keys FROM (
+                SELECT k.unique_id, unnest(CASE WHEN NOT k.windowed OR kw.windows IS NULL THEN [k.key]
+                    ELSE list_transform(CASE WHEN k.year IS NULL THEN kw.windows ELSE k.windows END, lambda w: k.key || ' ~' || w) END) AS key
+                FROM keyed k LEFT JOIN key_windows kw USING (key)
+            ) GROUP BY unique_id""",
         # block sizes of the capped rules (counted apart: a window over the wide final rows costs more)
         "_pl_f_title_freq": """
-            SELECT title_compact, count(*) AS title_freq FROM _pl_f_base GROUP BY 1""",
+            SELECT b.title_compact, count(*) AS title_freq, count(DISTINCT a.surnames[1]) AS title_first_authors
+            FROM _pl_f_base b LEFT JOIN _pl_f_authors a USING (unique_id) GROUP BY 1""",
         "_pl_f_author_year_freq": """
             SELECT a.surnames[1] AS first_surname, b.year, count(*) AS author_year_freq
             FROM _pl_f_base b LEFT JOIN _pl_f_authors a USING (unique_id) GROUP BY 1, 2""",
@@ -119,7 +140,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
             b.title_compact,
             w.title_tokens, w.title_weights, w.title_wsum, nullif(w.words, []) AS title_words,
             pl_title_markers(b.title_norm) AS title_markers,
-            tf.title_freq,
+            tf.title_freq, tf.title_first_authors,
             k.title_keys,
             nullif(list_distinct(list_filter(a.surnames, lambda s: s IS NOT NULL)), []) AS author_surnames,
             a.surnames[1] AS first_author_surname,
