@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from paperlink.config import ConfigError, parse_engine
@@ -119,11 +120,21 @@ def test_engine_section():
             parse_engine(bad, Path("/tmp"))
 
 
+def features_of(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+    """A connection whose ``features`` are built from records (record_id, title, authors, year)."""
+    from paperlink.records.load import RECORD_COLUMNS
+
+    con = connect()
+    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
+    con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, ?)", rows)
+    build_features(con)
+    return con
+
+
 def test_oversized_first_author_year_blocks_are_not_generated():
     """The "first author + year" rule pairs records of a block no larger than its cap (a
     block-size column of the features), so a "Wang 2020" block cannot explode, and only records
     whose titles share a word (stopwords aside)."""
-    from paperlink.records.load import RECORD_COLUMNS
     from paperlink.synth.vocab import lexicon_word
 
     settings = json.loads(DEFAULT_SETTINGS.read_text())
@@ -132,20 +143,16 @@ def test_oversized_first_author_year_blocks_are_not_generated():
     # rule is for records without title words)
     rule = next(r for r in rules if "l.first_author_surname = r.first_author_surname" in r and "l.title_words = r.title_words" in r)
     cap = int(rule.split("l.author_year_freq <=")[1].split()[0])
-    con = connect()
-    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
     # two title words of its own per record and one shared word ("survey", except for Li): no
     # shared title, title key or identifier
     blocks = {("Wang", 2020): cap + 1, ("Wang", 2021): cap, ("Smith", 2020): 2, ("Li", 2020): 2}
     members = [(surname, year, i) for (surname, year), n in blocks.items() for i in range(n)]
-    con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, ?)",
-                    [(f"t:{surname}{year}-{i}", f"{lexicon_word(2 * k + 5000)} {lexicon_word(2 * k + 5001)}"
-                      + (" of the survey" if surname != "Li" else " of the"),
-                      [f"Wei {surname}", "Ann Other"], year) for k, (surname, year, i) in enumerate(members)])
+    rows = [(f"t:{surname}{year}-{i}", f"{lexicon_word(2 * k + 5000)} {lexicon_word(2 * k + 5001)}"
+             + (" of the survey" if surname != "Li" else " of the"),
+             [f"Wei {surname}", "Ann Other"], year) for k, (surname, year, i) in enumerate(members)]
     # titles of stopwords only (no title words, no title key): paired by first author and year alone
-    con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, 2020)",
-                    [("t:Lee2020-0", "Of the", ["Wei Lee"]), ("t:Lee2020-1", "On a", ["Wei Lee"])])
-    build_features(con)
+    rows += [("t:Lee2020-0", "Of the", ["Wei Lee"], 2020), ("t:Lee2020-1", "On a", ["Wei Lee"], 2020)]
+    con = features_of(rows)
     linker = make_linker(con, settings)
     blocked = linker.inference.compute_blocked_pairs_for_predict()
     pairs = con.execute(f"""SELECT split_part(split_part(join_key_l, ':', 2), '-', 1), count(*), min(match_key), max(match_key)
@@ -163,7 +170,6 @@ def test_title_keys_of_many_different_works_are_split_by_first_author():
     and over) stays whole.  A small block of many authors stays whole too; past
     MAX_TITLE_KEY_AUTHORS first authors it is dropped."""
     from paperlink.model.features import MAX_TITLE_KEY_AUTHORS, TITLE_KEY_SPLIT_BLOCK
-    from paperlink.records.load import RECORD_COLUMNS
     from paperlink.synth.vocab import lexicon_word
 
     n = TITLE_KEY_SPLIT_BLOCK + 1
@@ -174,10 +180,7 @@ def test_title_keys_of_many_different_works_are_split_by_first_author():
     rows += [(f"t:one-{i}", "Dodaene Pliobaite", ["Ann Smith"]) for i in range(2 * n)]
     rows += [(f"t:few-{i}", "Gorsuvian Tellurate", [f"Ann {surname[i]}"]) for i in range(MAX_TITLE_KEY_AUTHORS + 1)]
     rows += [(f"t:fewer-{i}", "Pellucite Vombrane", [f"Ann {surname[i]}"]) for i in range(MAX_TITLE_KEY_AUTHORS)]
-    con = connect()
-    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
-    con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, 2020)", rows)
-    build_features(con)
+    con = features_of([(*row, 2020) for row in rows])
     keys = dict(con.execute("SELECT unique_id, title_keys FROM features").fetchall())
     first = f"brionase kelvarite @{surname[0].lower()[:4]}"
     assert keys["t:many-0"] == keys["t:many-again"] == [first]
@@ -194,7 +197,6 @@ def test_crowded_split_title_keys_are_windowed_by_year():
     three years apart do not, a record without a year meets them all.  A block of one surname
     no larger than TITLE_KEY_SPLIT_BLOCK keeps its key whole."""
     from paperlink.model.features import TITLE_KEY_SPLIT_BLOCK
-    from paperlink.records.load import RECORD_COLUMNS
     from paperlink.synth.vocab import lexicon_word
 
     n = TITLE_KEY_SPLIT_BLOCK + 1
@@ -203,10 +205,7 @@ def test_crowded_split_title_keys_are_windowed_by_year():
     rows += [(f"t:wang-{i}", "Brionase Kelvarite", ["Wei Wang"], 1990 + i) for i in range(n)]
     rows += [("t:wang-undated", "Brionase Kelvarite", ["W. Wang"], None)]
     rows += [(f"t:smith-{i}", "Brionase Kelvarite", ["Ann Smith"], 2000) for i in range(3)]
-    con = connect()
-    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
-    con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, ?)", rows)
-    build_features(con)
+    con = features_of(rows)
     keys = {uid: set(k or []) for uid, k in con.execute("SELECT unique_id, title_keys FROM features").fetchall()}
     wang = "brionase kelvarite @wang"
     assert keys["t:wang-10"] == {f"{wang} ~2000"}  # 2000: the window 1999-2001
@@ -221,18 +220,12 @@ def test_compact_title_blocks_of_many_authors_pair_records_a_year_apart():
     """The exact-title rule pairs all records of a title shared by few first authors or few
     records, but in a crowded one (more than 25 records of more than 5 first authors) only
     records at most a year apart, or without a year."""
-    from paperlink.model.linker import load_settings
-    from paperlink.records.load import RECORD_COLUMNS
-
-    rule = next(r["blocking_rule"] for r in load_settings(None)["blocking_rules_to_generate_predictions"]
-                if isinstance(r, dict) and "title_compact" in r["blocking_rule"])
+    rule = next(r["blocking_rule"] for r in json.loads(DEFAULT_SETTINGS.read_text())["blocking_rules_to_generate_predictions"]
+                if "title_compact" in r["blocking_rule"])
     rows = [(f"t:crowded-{i}", "Editorial", [f"Ann Author{i % 10}"], 1990 + i) for i in range(30)]
     rows += [("t:crowded-undated", "Editorial", ["Ann Author0"], None)]
     rows += [(f"t:few-{i}", "Preface", ["Ann Smith"], 1990 + 3 * i) for i in range(30)]
-    con = connect()
-    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
-    con.executemany("INSERT INTO records (record_id, source, title, authors, year) VALUES (?, 't', ?, ?, ?)", rows)
-    build_features(con)
+    con = features_of(rows)
     pairs = dict(con.execute(f"""SELECT split_part(l.unique_id, '-', 1), count(*) FROM features l JOIN features r
         ON l.unique_id < r.unique_id AND ({rule}) GROUP BY 1""").fetchall())
     assert pairs == {"t:crowded": 29 + 30, "t:few": 30 * 29 // 2}

@@ -126,7 +126,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                 WHERE windowed AND year IS NOT NULL GROUP BY key
             )
             SELECT unique_id, list_sort(list(key)) AS title_keys FROM (
-                SELECT k.unique_id, unnest(CASE WHEN NOT k.windowed OR kw.windows IS NULL THEN [k.key]
+                SELECT k.unique_id, unnest(CASE WHEN kw.windows IS NULL THEN [k.key]  -- (not windowed, or no record has a year)
                     ELSE list_transform(CASE WHEN k.year IS NULL THEN kw.windows ELSE k.windows END, lambda w: k.key || ' ~' || w) END) AS key
                 FROM keyed k LEFT JOIN key_windows kw USING (key)
             ) GROUP BY unique_id""",
