@@ -65,3 +65,13 @@ def test_pages_level_tells_versions_apart():
                     "authors": ["A. Smith"], "year": 1990, "pages": pages}
                    for k, pair in enumerate(pairs) for side, pages in zip("ab", pair)], "pages")
     assert [rows[f"t:{k}a"] for k in range(len(pairs))] == [1, 0, -1]
+
+
+def test_list_overlap_macros_count_like_list_intersect_on_distinct_lists():
+    con = connect()
+    cases = [(["a", "b", "c"], ["c", "a", "x", "y"]), (["a"], ["b"]), ([1, 2, 3], [3, 2, 1]), (["a", "b"], ["a"])]
+    for a, b in cases:
+        shared = len(set(a) & set(b))
+        got = con.execute("SELECT pl_shared_count(?, ?), pl_overlap(?, ?), pl_jaccard(?, ?)", [a, b] * 3).fetchone()
+        assert got == (shared, shared / min(len(a), len(b)), shared / len(set(a) | set(b)))
+    assert con.execute("SELECT pl_overlap([]::VARCHAR[], ['a']), pl_jaccard([]::VARCHAR[], []::VARCHAR[])").fetchone() == (None, None)

@@ -60,6 +60,8 @@ def _cluster_pairs(con) -> set[tuple[str, str]]:
 def test_translation_of_paperlink_macros():
     assert to_spark_sql("pl_overlap(a_l, a_r) >= 0.5") == (
         "(size(array_intersect(a_l, a_r)) / nullif(least(size(a_l), size(a_r)), 0)) >= 0.5")
+    assert to_spark_sql("pl_jaccard(a_l, a_r) >= 0.7") == (
+        "(size(array_intersect(a_l, a_r)) / nullif(size(a_l) + size(a_r) - size(array_intersect(a_l, a_r)), 0)) >= 0.7")
     assert "zip_with(t_l, w_l" in to_spark_sql("pl_weighted_jaccard(t_l, w_l, s_l, t_r, s_r) >= 0.9")
     assert to_spark_sql("jaro_winkler_similarity(x_l, x_r) > 0.9 AND (y_l IS NULL)") == "jaro_winkler(x_l, x_r) > 0.9 AND (y_l IS NULL)"
     assert to_spark_sql("len(list_intersect(a_l, a_r)) / len(list_distinct(list_concat(a_l, a_r)))") == (

@@ -17,8 +17,8 @@ The same job file, settings and outputs as the DuckDB backend; what runs where:
 * ``export``: DuckDB, unchanged: the same parquet files in the same layout.
 
 Settings translation (DuckDB -> Spark SQL), condition by condition: paperlink's macros
-``pl_weighted_jaccard``, ``pl_shared_weight`` and ``pl_overlap`` become Spark higher-order
-function expressions (``zip_with``/``aggregate``/``array_contains``, ``array_intersect``/
+``pl_weighted_jaccard``, ``pl_shared_weight``, ``pl_shared_count``, ``pl_overlap`` and ``pl_jaccard``
+become Spark higher-order function expressions (``zip_with``/``aggregate``/``array_contains``, ``array_intersect``/
 ``array_distinct``/``size``); DuckDB list functions are renamed (``list_intersect`` ->
 ``array_intersect``, ``list_distinct`` -> ``array_distinct``, ``list_concat`` -> ``concat``,
 ``len`` -> ``size``, ...); ``jaro_winkler_similarity`` becomes the ``jaro_winkler`` UDF of
@@ -64,8 +64,9 @@ MACROS = {
                             "IF(array_contains({2}, pl_t), pl_w, 0D)), 0D, (pl_acc, pl_x) -> pl_acc + pl_x), 0D)"),
     "pl_weighted_jaccard": (5, "(pl_shared_weight({0}, {1}, {3}) / "
                                "nullif({2} + {4} - pl_shared_weight({0}, {1}, {3}), 0))"),
-    "pl_overlap": (2, "(size(array_intersect({0}, {1})) / "
-                      "nullif(least(size({0}), size({1})), 0))"),
+    "pl_shared_count": (2, "size(array_intersect({0}, {1}))"),
+    "pl_overlap": (2, "(pl_shared_count({0}, {1}) / nullif(least(size({0}), size({1})), 0))"),
+    "pl_jaccard": (2, "(pl_shared_count({0}, {1}) / nullif(size({0}) + size({1}) - pl_shared_count({0}, {1}), 0))"),
 }
 _CALL = re.compile(r"(?<![\w.\"])([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
