@@ -24,7 +24,7 @@ from paperlink.config import ConfigError, check_settings_sql, load_job, read_set
 from paperlink.db import connect
 from paperlink.model.features import build_features
 from paperlink.pipeline import OUTPUTS, STAGING, LinkageJob, PipelineError
-from paperlink.records.load import SourceSpec, load_sources
+from paperlink.records.load import SourceSpec, load_source, load_sources
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_pipeline import write_job  # noqa: E402
@@ -111,6 +111,19 @@ def test_duplicate_source_ids_first_kept_later_rejected(tmp_path):
     rejected = con.execute("SELECT file, position, reason FROM rejected_records ORDER BY file, position").fetchall()
     first = f"duplicate source_id 10.1/x (first loaded from {tmp_path / 'a.jsonl'} at position 1)"
     assert rejected == [(str(tmp_path / "a.jsonl"), 3, first), (str(tmp_path / "b.jsonl"), 1, first)]
+
+
+def test_sources_read_side_by_side_load_as_one_after_another(tmp_path):
+    job_file, _ = write_job(tmp_path)
+    add_bad_rows(tmp_path)
+    specs = load_job(job_file).sources
+    side_by_side, one_by_one = connect(), connect()
+    side_by_side.execute("SET threads = 2")
+    counts = load_sources(side_by_side, specs)
+    assert counts == {s.name: load_source(one_by_one, s) for s in specs}
+    for table in ("records", "rejected_records", "load_counts", "raw_alpha", "raw_beta"):
+        rows = [con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() for con in (side_by_side, one_by_one)]
+        assert rows[0] == rows[1] and rows[0], table
 
 
 def test_sources_left_out_of_the_job_are_dropped_and_loads_replace_atomically(tmp_path, monkeypatch):

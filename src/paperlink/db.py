@@ -34,13 +34,19 @@ def connect(
 
 def install_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Register paperlink's UDFs and SQL macros on a connection (idempotent)."""
+    register_udfs(con)
+    for name in ("identifiers.sql", "features.sql"):
+        run_sql_file(con, name)
+
+
+def register_udfs(con: duckdb.DuckDBPyConnection) -> None:
+    """Register the Python UDFs, which belong to one connection (a cursor of ``con`` needs them
+    again; the SQL macros are in the database's catalog)."""
     for name, function in (("pl_fix_text", _fix_text), ("pl_html_unescape", _html_unescape)):
         try:
             con.create_function(name, function, ["VARCHAR"], "VARCHAR", side_effects=False)
         except duckdb.Error:
             pass  # already registered on this connection
-    for name in ("identifiers.sql", "features.sql"):
-        run_sql_file(con, name)
 
 
 def _html_unescape(value: str | None) -> str | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import glob
 import re
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from paperlink.db import run_sql_file
+from paperlink.db import register_udfs, run_sql_file
 from paperlink.sources import detect_format, get_format
 from paperlink.sources.base import CANONICAL_FIELDS, CheckedQuery, InputFileError, SourceFormat
 
@@ -108,11 +109,40 @@ def load_sources(
     on_file: ProgressHook | None = None,
 ) -> dict[str, SourceCounts]:
     """(Re)load every source: each source's previous rows are replaced, and rows of sources no
-    longer in the job are dropped.  Returns counts per source."""
+    longer in the job are dropped.  Returns counts per source.
+
+    The raw items of the sources are read side by side, each source on its own cursor (a
+    gzipped JSON Lines file is read on one core, and an XML dump is parsed in Python), while
+    the sources whose raw items are in are projected to records one after another, in the
+    job's order: the tables come out the same as from a load of one source after another."""
     create_tables(con)
     counts: dict[str, SourceCounts] = {}
-    for spec in specs:
-        counts[spec.name] = load_source(con, spec, on_file)
+    workers = max(1, min(len(specs), _threads(con)))
+    cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def ingest(spec: SourceSpec) -> tuple[SourceCounts, dict[str, SourceFormat]]:
+        cur = con.cursor()
+        cursors.append(cur)
+        try:
+            register_udfs(cur)
+            return _ingest_raw(cur, spec, on_file)
+        finally:
+            cur.close()
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="paperlink-load") as pool:
+        futures = [pool.submit(ingest, spec) for spec in specs]
+        try:
+            for spec, future in zip(specs, futures):
+                counts[spec.name] = _publish(con, spec, *future.result())
+        except BaseException:  # stop the other sources' reads rather than wait for them
+            for future in futures:
+                future.cancel()
+            for cur in list(cursors):
+                try:
+                    cur.interrupt()
+                except duckdb.Error:
+                    pass  # already closed
+            raise
     names = [spec.name for spec in specs]
     stale = [r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'raw\\_%' ESCAPE '\\' "
@@ -123,6 +153,10 @@ def load_sources(
         for table in stale:
             con.execute(f'DROP TABLE IF EXISTS "{table}"')
     return counts
+
+
+def _threads(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
 
 
 class _transaction:
@@ -142,9 +176,18 @@ class _transaction:
 def load_source(
     con: duckdb.DuckDBPyConnection, spec: SourceSpec, on_file: ProgressHook | None = None
 ) -> SourceCounts:
+    """Load one source: its raw items into ``raw_<source>``, then its records (replacing its
+    previous rows)."""
     create_tables(con)
+    return _publish(con, spec, *_ingest_raw(con, spec, on_file))
+
+
+def _ingest_raw(
+    con: duckdb.DuckDBPyConnection, spec: SourceSpec, on_file: ProgressHook | None = None
+) -> tuple[SourceCounts, dict[str, SourceFormat]]:
+    """Read every file of a source into a fresh ``raw_<source>``; returns the file count and the
+    formats met."""
     raw_table = f"raw_{spec.name}"
-    con.execute("DROP TABLE IF EXISTS _staged")
     con.execute(f"DROP TABLE IF EXISTS {raw_table}")
     con.execute(
         f"CREATE TABLE {raw_table} (file VARCHAR, file_index INTEGER, format VARCHAR, "
@@ -179,6 +222,14 @@ def load_source(
     unreadable = con.execute(f"SELECT count(*) FROM {raw_table} WHERE format = ?", [UNREADABLE.name]).fetchall()[0][0]
     if unreadable or not formats:  # (with no format at all it only creates an empty _staged)
         formats[UNREADABLE.name] = UNREADABLE
+    return counts, formats
+
+
+def _publish(con: duckdb.DuckDBPyConnection, spec: SourceSpec, counts: SourceCounts,
+             formats: dict[str, SourceFormat]) -> SourceCounts:
+    """Project a source's raw items to canonical records and replace its rows in ``records``,
+    ``rejected_records`` and ``load_counts`` at once."""
+    raw_table = f"raw_{spec.name}"
     con.execute("DROP TABLE IF EXISTS _staged")
     for fmt in formats.values():
         _project(con, spec, fmt, raw_table)

@@ -90,8 +90,7 @@ class _Table(SourceFormat):
         rejects: list[tuple] = []
         error = None
         for strict in (True, False):  # a CSV that breaks DuckDB's strict parser is read on leniently
-            error = yield from self._read(con, path, n, strict, rejects)
-            n = self._n
+            error, n = yield from self._read(con, path, n, strict, rejects)
             if not error or self.name != "csv" or "GZIP" in error.upper():
                 break
         if error and open_binary_is_gzip(path):
@@ -100,8 +99,7 @@ class _Table(SourceFormat):
                 copy = Path(tmp) / Path(str(path)).name.removesuffix(".gz")
                 ended = _gunzip_what_remains(path, copy)
                 for strict in (True, False):
-                    again = yield from self._read(con, copy, n, strict, rejects)
-                    n = self._n
+                    again, n = yield from self._read(con, copy, n, strict, rejects)
                     if not again:
                         break
             error = f"unreadable {self.name} file after row {n}: file truncated or corrupt ({ended})"
@@ -113,17 +111,18 @@ class _Table(SourceFormat):
                         [f"CSV line {r[0]}: {r[2]}"[:500] for r in rejects])
 
     def _read(self, con, path, skip: int, strict: bool, rejects: list):
-        """Yield batches of rows ``skip + 1``...; return an error text if the read broke off.
-        Rows the reject store holds are appended to ``rejects``."""
+        """Yield batches of rows ``skip + 1``...; return an error text if the read broke off (else
+        None) and the last row read.  Rows the reject store holds are appended to ``rejects``.
+        (No state on ``self``: a format object is shared by sources loading side by side.)"""
         table = f"_pl_rejects_{uuid.uuid4().hex[:12]}"
         cur = con.cursor()
         sql = f"SELECT to_json(t)::VARCHAR AS raw FROM {self.reader_sql(path, table, strict)} t OFFSET {int(skip)}"
-        self._n = n = skip
+        n = skip
         error = None
         try:
             for rb in cur.sql(sql).to_arrow_reader(BATCH_ROWS):
                 positions = pa.array(range(n + 1, n + 1 + rb.num_rows), pa.int64())
-                self._n = n = n + rb.num_rows
+                n += rb.num_rows
                 yield pa.RecordBatch.from_arrays(
                     [positions, rb.column(0).cast(pa.string()), pa.nulls(rb.num_rows, pa.string())], schema=RAW_SCHEMA)
         except Exception as exc:  # noqa: BLE001 - duckdb.Error / Arrow: a file the reader cannot parse (further)
@@ -137,7 +136,7 @@ class _Table(SourceFormat):
             pass
         finally:
             cur.close()
-        return error
+        return error, n
 
 
 def _column_names(columns: str | list[str]) -> list[str]:
