@@ -48,7 +48,6 @@ CREATE OR REPLACE MACRO pl_surname_of_core(v) AS nullif(replace(pl_text_norm(CAS
     WHEN regexp_matches(v, '^\S+\s+([A-Z]\.?\s*)+$') THEN split_part(v, ' ', 1)
     ELSE regexp_extract(v, '(\S+)\s*$', 1)
 END), ' ', ''), '');
-CREATE OR REPLACE MACRO pl_surname(name) AS pl_surname_of_core(pl_name_core(name));
 
 -- How many values of list `a` are in list `b`; for lists of distinct values, as the features'
 -- lists are, the size of their intersection.  (list_intersect builds a hash set per pair: three
