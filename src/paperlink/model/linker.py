@@ -201,6 +201,7 @@ def predict_in_pieces(linker: Linker, con: duckdb.DuckDBPyConnection, threshold:
         return scored, per_rule
     predictions, piece_table = "__paperlink_scored_pairs", "__paperlink_blocked_pairs_piece"
     con.execute(f"DROP TABLE IF EXISTS {predictions}")
+    scorer = _scoring_linker(linker, con)
     rule_pairs = None
     try:
         for left in range(1, k + 1):
@@ -212,8 +213,8 @@ def predict_in_pieces(linker: Linker, con: duckdb.DuckDBPyConnection, threshold:
                     if repeats else f"SELECT match_key, join_key_l, join_key_r {piece}"))
                 for key, n in con.execute(f"SELECT match_key, count(*) FROM {piece_table} GROUP BY ALL").fetchall():
                     per_rule[int(key)] += n
-                linker.table_management.register_blocked_pairs_for_predict(linker._db_api.register(piece_table))
-                scored = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never").physical_name
+                scorer.table_management.register_blocked_pairs_for_predict(scorer._db_api.register(piece_table))
+                scored = scorer.inference.predict(threshold_match_probability=threshold, warning_mode="never").physical_name
                 if (left, right) == (1, 0):  # renamed, not copied
                     con.execute(f"ALTER TABLE {scored} RENAME TO {predictions}")
                 else:
@@ -228,7 +229,26 @@ def predict_in_pieces(linker: Linker, con: duckdb.DuckDBPyConnection, threshold:
         con.execute(f"DROP TABLE IF EXISTS {piece_table}")
         if rule_pairs:
             con.execute(f"DROP TABLE IF EXISTS {rule_pairs}")
+        con.execute(f"DROP VIEW IF EXISTS {SCORING_INPUT}")
     return predictions, per_rule
+
+
+SCORING_INPUT = "__paperlink_scoring_input"
+
+
+def _scoring_linker(linker: Linker, con: duckdb.DuckDBPyConnection) -> Linker:
+    """The same model over a view of the input with only the columns the comparisons read.
+    Splink copies each piece's left and right records before scoring it (``select source.*``);
+    through the view it copies those columns, not the blocking keys and block sizes as well."""
+    settings = linker._settings_obj
+    columns = [c.unquote().name for c in settings._columns_used_by_comparisons + settings._additional_columns_to_retain]
+    source = settings.column_info_settings.source_dataset_input_column
+    if source is not None:
+        columns.append(source.unquote().name)
+    quoted = ", ".join(f'"{c}"' for c in dict.fromkeys(columns))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {SCORING_INPUT} AS SELECT {quoted} FROM {linker._input_tables_dict[next(iter(linker._input_tables_dict))].physical_name}")
+    return make_linker(con, linker.misc.save_model_to_json(), table=SCORING_INPUT,
+                       hoist_shared_calls=bool(linker._db_api._shared_calls))
 
 
 def rule_condition(rule: str | dict) -> str:
