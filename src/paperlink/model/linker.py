@@ -92,17 +92,18 @@ SPLINK_LOG_LEVEL = {"level": logging.WARNING}
 
 
 def make_linker(con: duckdb.DuckDBPyConnection, settings: dict | str | Path, table: str = "features",
-                hoist_shared_calls: bool = True) -> Linker:
+                hoist_shared_calls: bool = True, validate_settings: bool = True) -> Linker:
     """A Splink linker over ``table``.  With ``hoist_shared_calls`` (the default) each call that
     several levels of a comparison repeat is computed once per pair (:mod:`paperlink.model.sqlopt`:
-    same results, less time in u sampling, EM and predict)."""
+    same results, less time in u sampling, EM and predict).  ``validate_settings``: Splink's
+    warnings about columns the settings name that ``table`` lacks."""
     if not isinstance(settings, dict):
         settings = load_settings(settings)
     settings = dict(settings)
     settings.setdefault("linker_uid", "paperlink")
     db_api = HoistingDuckDBAPI(con, shared_calls(settings) if hoist_shared_calls else [])
     sdf = db_api.register(table)
-    return Linker(sdf, settings, log_level=SPLINK_LOG_LEVEL["level"])
+    return Linker(sdf, settings, log_level=SPLINK_LOG_LEVEL["level"], validate_settings=validate_settings)
 
 
 def _predict_sqls_keeping_gammas(settings_obj, threshold_match_probability=None, threshold_match_weight=None,
@@ -239,7 +240,8 @@ SCORING_INPUT = "__paperlink_scoring_input"
 def _scoring_linker(linker: Linker, con: duckdb.DuckDBPyConnection) -> Linker:
     """The same model over a view of the input with only the columns the comparisons read.
     Splink copies each piece's left and right records before scoring it (``select source.*``);
-    through the view it copies those columns, not the blocking keys and block sizes as well."""
+    through the view it copies those columns, not the blocking keys and block sizes as well.
+    (It only scores registered pairs: its blocking rules, which read those keys, never run.)"""
     settings = linker._settings_obj
     columns = [c.unquote().name for c in settings._columns_used_by_comparisons + settings._additional_columns_to_retain]
     source = settings.column_info_settings.source_dataset_input_column
@@ -248,7 +250,7 @@ def _scoring_linker(linker: Linker, con: duckdb.DuckDBPyConnection) -> Linker:
     quoted = ", ".join(f'"{c}"' for c in dict.fromkeys(columns))
     con.execute(f"CREATE OR REPLACE TEMP VIEW {SCORING_INPUT} AS SELECT {quoted} FROM {linker._input_tables_dict[next(iter(linker._input_tables_dict))].physical_name}")
     return make_linker(con, linker.misc.save_model_to_json(), table=SCORING_INPUT,
-                       hoist_shared_calls=bool(linker._db_api._shared_calls))
+                       hoist_shared_calls=bool(linker._db_api._shared_calls), validate_settings=False)
 
 
 def rule_condition(rule: str | dict) -> str:
