@@ -17,9 +17,9 @@ The same job file, settings and outputs as the DuckDB backend; what runs where:
 * ``export``: DuckDB, unchanged: the same parquet files in the same layout.
 
 Settings translation (DuckDB -> Spark SQL), condition by condition: paperlink's macros
-``pl_weighted_jaccard``, ``pl_shared_weight``, ``pl_shared_count``, ``pl_overlap`` and ``pl_jaccard``
-become Spark higher-order function expressions (``zip_with``/``aggregate``/``array_contains``, ``array_intersect``/
-``array_distinct``/``size``); DuckDB list functions are renamed (``list_intersect`` ->
+``pl_weighted_jaccard``, ``pl_shared_weight``, ``pl_shared_count``, ``pl_overlap`` and
+``pl_jaccard`` become Spark higher-order function expressions (``zip_with``/``aggregate``/
+``array_contains``, ``array_intersect``/``array_distinct``/``size``); DuckDB list functions are renamed (``list_intersect`` ->
 ``array_intersect``, ``list_distinct`` -> ``array_distinct``, ``list_concat`` -> ``concat``,
 ``len`` -> ``size``, ...); ``jaro_winkler_similarity`` becomes the ``jaro_winkler`` UDF of
 Splink's similarity jar.  Every translated condition is then analysed by Spark against the

@@ -248,7 +248,8 @@ def _scoring_linker(linker: Linker, con: duckdb.DuckDBPyConnection) -> Linker:
     if source is not None:
         columns.append(source.unquote().name)
     quoted = ", ".join(f'"{c}"' for c in dict.fromkeys(columns))
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {SCORING_INPUT} AS SELECT {quoted} FROM {linker._input_tables_dict[next(iter(linker._input_tables_dict))].physical_name}")
+    (table,) = (t.physical_name for t in linker._input_tables_dict.values())  # paperlink links one table
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {SCORING_INPUT} AS SELECT {quoted} FROM {table}")
     return make_linker(con, linker.misc.save_model_to_json(), table=SCORING_INPUT,
                        hoist_shared_calls=bool(linker._db_api._shared_calls), validate_settings=False)
 
