@@ -111,13 +111,19 @@ def load_sources(
     """(Re)load every source: each source's previous rows are replaced, and rows of sources no
     longer in the job are dropped.  Returns counts per source.
 
-    The raw items of the sources are read side by side, each source on its own cursor (a
-    gzipped JSON Lines file is read on one core, and an XML dump is parsed in Python), while
-    the sources whose raw items are in are projected to records one after another, in the
-    job's order: the tables come out the same as from a load of one source after another."""
+    With more than one DuckDB thread, the raw items of the next sources are read while the
+    previous ones are projected, each source on its own cursor (a gzipped JSON Lines file is
+    read on one core, and an XML dump is parsed in Python); the sources are projected to
+    records in the job's order, so the tables come out the same as from a load of one source
+    after another.  At most ``threads`` statements run at once (readers and the projection
+    share the memory limit); with one thread the sources load one after another."""
     create_tables(con)
     counts: dict[str, SourceCounts] = {}
-    workers = max(1, min(len(specs), _threads(con)))
+    workers = min(len(specs), _threads(con) - 1)
+    if workers < 1:
+        for spec in specs:
+            counts[spec.name] = load_source(con, spec, on_file)
+        return _drop_sources_not_in(con, specs, counts)
     cursors: list[duckdb.DuckDBPyConnection] = []
 
     def ingest(spec: SourceSpec) -> tuple[SourceCounts, dict[str, SourceFormat]]:
@@ -143,6 +149,12 @@ def load_sources(
                 except duckdb.Error:
                     pass  # already closed
             raise
+    return _drop_sources_not_in(con, specs, counts)
+
+
+def _drop_sources_not_in(con: duckdb.DuckDBPyConnection, specs: list[SourceSpec],
+                         counts: dict[str, SourceCounts]) -> dict[str, SourceCounts]:
+    """Drop the rows and raw tables of sources the job no longer names; returns ``counts``."""
     names = [spec.name for spec in specs]
     stale = [r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'raw\\_%' ESCAPE '\\' "
