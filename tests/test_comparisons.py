@@ -48,6 +48,31 @@ def test_surnames_taken_from_another_part_of_the_name_are_some_shared():
     ]) == ["some shared", "some shared", "none shared", "same authors"]
 
 
+def test_authors_in_another_order_have_their_own_level():
+    """The same surnames in another order (catalogues order authors differently) are their own
+    level, above a contained list; a different list of the same length is not."""
+    assert author_levels([
+        (["Yu Xu", "Mary F. Fernandez", "Sihem Amer-Yahia"], ["Sihem Amer-Yahia", "Mary Fernandez", "Yu Xu"]),
+        (["Yu Xu", "Mary F. Fernandez"], ["Yu Xu", "Mary F. Fernandez", "Sihem Amer-Yahia"]),
+        (["Yu Xu", "Mary F. Fernandez"], ["Mary F. Fernandez", "Bob Jones"]),
+    ]) == ["same authors, another order", "one list contains the other, same first author", "half shared"]
+
+
+def test_title_norm_drops_notes_on_the_kind_of_item():
+    """A note one catalogue adds to a title ("- Book Review", "(Panel Abstract)", "(demo
+    abstract):") is not part of the title; the same words as the title itself are."""
+    con = connect()
+    titles = {
+        "Transactional Information Systems - Book Review": "transactional information systems",
+        "On XML and Databases: Where's the Beef? (Panel Abstract)": "on xml and databases where s the beef",
+        "Of XML and databases (panel session): where's the beef?": "of xml and databases where s the beef",
+        "DEVise (demo abstract): integrated querying": "devise integrated querying",
+        "Self-Tuning Histograms (Extended Abstract).": "self tuning histograms",
+        "Abstract": "abstract", "Poster: a study of posters": "poster a study of posters", "A Panel": "a panel",
+    }
+    assert {t: con.execute("SELECT pl_title_norm(?)", [t]).fetchall()[0][0] for t in titles} == titles
+
+
 def test_first_page_of_citation_page_forms():
     """The first page of the page forms citations use; NULL where there is no page range or lone page."""
     con = connect()

@@ -22,12 +22,16 @@ CREATE OR REPLACE MACRO pl_text_norm(s) AS nullif(trim(regexp_replace(
     '[^[:alnum:]]+', ' ', 'g')), '');
 
 -- Title normal form: web-scraped "[PDF]" / "[HTML]" / "[CITATION]" tags, a citation's leading
--- "(1991)" and its trailing ". In Proc. ..." dropped.  The "compact" form also ignores spaces
--- ("half inversion" = "halfinversion").
-CREATE OR REPLACE MACRO pl_title_norm(s) AS pl_text_norm(regexp_replace(regexp_replace(regexp_replace(s,
+-- "(1991)" and its trailing ". In Proc. ..." dropped, and so is a trailing note on the kind of
+-- item that one catalogue adds and another does not ("... (Extended Abstract)", "... - Book
+-- Review", "(Panel Abstract)", "(Demonstration Description)").  The "compact" form also ignores
+-- spaces ("half inversion" = "halfinversion").
+CREATE OR REPLACE MACRO pl_title_norm(s) AS pl_text_norm(regexp_replace(regexp_replace(regexp_replace(regexp_replace(s,
     '^\s*(\[[A-Z]{1,10}\]\s*)+', ''),
     '^\s*\(?(1[89]|20)\d\d[a-z]?\)[.,:;]?\s+(\S)', '\2'),
-    '([^.\s]{3,}[.,])\s+In\s+(Proc\.|Proceedings|[A-Z]\.).*$', '\1'));
+    '([^.\s]{3,}[.,])\s+In\s+(Proc\.|Proceedings|[A-Z]\.).*$', '\1'),
+    '(\S)\s*((\s-+|:)\s*(extended abstract|abstract|panel abstract|panel|panel session|demonstration description|demonstration|demo abstract|demo|poster|invited talk|keynote|book review|tutorial)\s*\.?\s*$|[(\[]\s*(extended abstract|abstract|panel abstract|panel|panel session|demonstration description|demonstration|demo abstract|demo|poster|invited talk|keynote|book review|tutorial)\s*[)\]]\s*\.?)',
+    '\1 ', 'gi'));
 CREATE OR REPLACE MACRO pl_compact(s) AS nullif(replace(s, ' ', ''), '');
 
 -- What tells apart different works sharing a title: part/volume numbers ("part 2", "vol ii",
