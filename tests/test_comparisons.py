@@ -73,6 +73,25 @@ def test_title_norm_drops_notes_on_the_kind_of_item():
     assert {t: con.execute("SELECT pl_title_norm(?)", [t]).fetchall()[0][0] for t in titles} == titles
 
 
+def test_venue_names_that_one_work_carries_in_two_sources_become_one_venue():
+    """Two venue names are aliases when the records of the same work (same long title and first
+    author) carry them in at least 3 pairs, most of each name's pairs; two pairs are not enough."""
+    con = connect()
+    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
+    rows = []
+    for k in range(6):
+        conf_x, conf_y = (("SIGMOD Conference", "International Conference on Management of Data") if k < 3
+                          else ("VLDB", "Very Large Data Bases") if k < 5 else ("ICDE", "ICDE"))
+        for source, venue in (("x", conf_x), ("y", conf_y)):
+            rows.append((f"{source}:{k}", source, f"A long title of work number {k}", ["Ann Smith"], 2001, venue))
+    con.executemany("INSERT INTO records (record_id, source, title, authors, year, venue) VALUES (?, ?, ?, ?, ?, ?)", rows)
+    build_features(con)
+    venues = dict(con.execute("SELECT unique_id, venue_norm FROM features").fetchall())
+    assert venues["x:0"] == venues["y:0"] == venues["y:2"] == "international conference on management of data"
+    assert (venues["x:3"], venues["y:3"]) == ("vldb", "very large data bases")
+    assert venues["x:5"] == venues["y:5"] == "icde"
+
+
 def test_first_page_of_citation_page_forms():
     """The first page of the page forms citations use; NULL where there is no page range or lone page."""
     con = connect()

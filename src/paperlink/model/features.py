@@ -40,6 +40,8 @@ TITLE_KEY_SPLIT_AUTHORS = 5
 TITLE_KEY_SPLIT_BLOCK = 25
 MAX_TITLE_KEY_BLOCK = 500
 MAX_TITLE_KEY_AUTHORS = 20
+VENUE_ALIAS_MAX_GROUP = 5  # records sharing a title and first author that count as one work
+VENUE_ALIAS_MIN_PAIRS = 3  # such pairs two venue names need to be aliases
 
 
 def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", target: str = "features") -> int:
@@ -131,6 +133,32 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                 FROM keyed k LEFT JOIN key_windows kw USING (key)
             ) GROUP BY unique_id""",
         # block sizes of the capped rules (counted apart: a window over the wide final rows costs more)
+        # Venue names that mean the same venue in different sources ("SIGMOD Conference" and
+        # "International Conference on Management of Data"), learnt without labels: records with
+        # the same rare, long title and first author are almost surely one work, and two names
+        # are aliases when each is the other's partner in most such pairs (at least 3).  Each
+        # name maps to the least of itself and its aliases.
+        "_pl_f_venue_alias": f"""
+            WITH t AS (
+                SELECT b.title_compact, a.surnames[1] AS first_surname, b.venue_norm
+                FROM _pl_f_base b JOIN _pl_f_authors a USING (unique_id)
+                WHERE b.venue_norm IS NOT NULL AND length(b.title_compact) >= 20 AND a.surnames[1] IS NOT NULL
+            ), same_work AS (
+                SELECT list(venue_norm) AS venues FROM t GROUP BY title_compact, first_surname
+                HAVING count(*) BETWEEN 2 AND {VENUE_ALIAS_MAX_GROUP}
+            ), pairs AS (  -- every pair of records of a work, both ways
+                SELECT x.v AS a, y.v AS b
+                FROM (SELECT row_number() OVER () AS g, venues FROM same_work) w,
+                    LATERAL (SELECT unnest(w.venues) AS v, generate_subscripts(w.venues, 1) AS i) x,
+                    LATERAL (SELECT unnest(w.venues) AS v, generate_subscripts(w.venues, 1) AS i) y
+                WHERE x.i <> y.i
+            ), counts AS (
+                SELECT a, b, count(*) AS n, sum(count(*)) OVER (PARTITION BY a) AS n_a FROM pairs GROUP BY a, b
+            ), aliases AS (
+                SELECT l.a, l.b FROM counts l JOIN counts r ON r.a = l.b AND r.b = l.a
+                WHERE l.a <> l.b AND l.n >= {VENUE_ALIAS_MIN_PAIRS} AND l.n >= 0.5 * l.n_a AND r.n >= 0.5 * r.n_a
+            )
+            SELECT a AS venue_norm, least(a, min(b)) AS venue_id FROM aliases GROUP BY a""",
         "_pl_f_title_freq": """
             SELECT b.title_compact, count(*) AS title_freq, count(DISTINCT a.surnames[1]) AS title_first_authors
             FROM _pl_f_base b LEFT JOIN _pl_f_authors a USING (unique_id) GROUP BY 1""",
@@ -141,6 +169,9 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
     try:
         for name, sql in steps.items():
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        # (not one more join in the final query: under a tight memory limit that one runs out)
+        con.execute("UPDATE _pl_f_base b SET venue_norm = va.venue_id FROM _pl_f_venue_alias va "
+                    "WHERE b.venue_norm = va.venue_norm")
         con.execute(f"""
         CREATE OR REPLACE TABLE {target} AS
         SELECT b.unique_id, b.source_dataset, b.title_norm,
