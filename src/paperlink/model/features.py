@@ -28,7 +28,8 @@ one shared title word.  ``author_name_words`` (every word of every author name, 
 lets authors match whose surname was taken from another part of the name: "Wang Wei" for
 "Wei Wang", "Rafael Camps Paré" for "Rafael Camps".  ``abstract_tokens`` holds the distinct
 words of an abstract's first 2,000 characters as 63-bit hashes (intersecting integers costs a
-third less than strings at millions of pairs; charts show the hashes).
+third less than strings at millions of pairs; charts show the hashes).  ``venue_norm`` maps a
+venue name to one name for all its aliases in the corpus (learnt from records of the same work).
 """
 
 from __future__ import annotations
@@ -132,7 +133,6 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                     ELSE list_transform(CASE WHEN k.year IS NULL THEN kw.windows ELSE k.windows END, lambda w: k.key || ' ~' || w) END) AS key
                 FROM keyed k LEFT JOIN key_windows kw USING (key)
             ) GROUP BY unique_id""",
-        # block sizes of the capped rules (counted apart: a window over the wide final rows costs more)
         # Venue names that mean the same venue in different sources ("SIGMOD Conference" and
         # "International Conference on Management of Data"), learnt without labels: records with
         # the same rare, long title and first author are almost surely one work, and two names
@@ -148,7 +148,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                 HAVING count(*) BETWEEN 2 AND {VENUE_ALIAS_MAX_GROUP}
             ), pairs AS (  -- every pair of records of a work, both ways
                 SELECT x.v AS a, y.v AS b
-                FROM (SELECT row_number() OVER () AS g, venues FROM same_work) w,
+                FROM same_work w,
                     LATERAL (SELECT unnest(w.venues) AS v, generate_subscripts(w.venues, 1) AS i) x,
                     LATERAL (SELECT unnest(w.venues) AS v, generate_subscripts(w.venues, 1) AS i) y
                 WHERE x.i <> y.i
@@ -159,6 +159,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                 WHERE l.a <> l.b AND l.n >= {VENUE_ALIAS_MIN_PAIRS} AND l.n >= 0.5 * l.n_a AND r.n >= 0.5 * r.n_a
             )
             SELECT a AS venue_norm, least(a, min(b)) AS venue_id FROM aliases GROUP BY a""",
+        # block sizes of the capped rules (counted apart: a window over the wide final rows costs more)
         "_pl_f_title_freq": """
             SELECT b.title_compact, count(*) AS title_freq, count(DISTINCT a.surnames[1]) AS title_first_authors
             FROM _pl_f_base b LEFT JOIN _pl_f_authors a USING (unique_id) GROUP BY 1""",
