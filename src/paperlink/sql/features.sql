@@ -21,16 +21,20 @@ CREATE OR REPLACE MACRO pl_text_norm(s) AS nullif(trim(regexp_replace(
     lower(strip_accents(nfc_normalize(pl_delatex(pl_strip_markup(pl_repair(s)))))),
     '[^[:alnum:]]+', ' ', 'g')), '');
 
+-- Notes on the kind of item that one catalogue adds to a title and another does not.
+CREATE OR REPLACE MACRO pl_item_kind_pattern() AS
+    '(extended abstract|abstract|panel abstract|panel|panel session|demonstration description|demonstration|demo abstract|demo|poster|invited talk|keynote|book review|tutorial)';
+
 -- Title normal form: web-scraped "[PDF]" / "[HTML]" / "[CITATION]" tags, a citation's leading
--- "(1991)" and its trailing ". In Proc. ..." dropped, and so is a trailing note on the kind of
--- item that one catalogue adds and another does not ("... (Extended Abstract)", "... - Book
--- Review", "(Panel Abstract)", "(Demonstration Description)").  The "compact" form also ignores
--- spaces ("half inversion" = "halfinversion").
+-- "(1991)" and its trailing ". In Proc. ..." dropped, and so is a note on the kind of item, at
+-- the end after " - " or ":" or anywhere in brackets ("... - Book Review", "(Panel Abstract)",
+-- "DEVise (demo abstract): ...").  The "compact" form also ignores spaces ("half inversion" =
+-- "halfinversion").
 CREATE OR REPLACE MACRO pl_title_norm(s) AS pl_text_norm(regexp_replace(regexp_replace(regexp_replace(regexp_replace(s,
     '^\s*(\[[A-Z]{1,10}\]\s*)+', ''),
     '^\s*\(?(1[89]|20)\d\d[a-z]?\)[.,:;]?\s+(\S)', '\2'),
     '([^.\s]{3,}[.,])\s+In\s+(Proc\.|Proceedings|[A-Z]\.).*$', '\1'),
-    '(\S)\s*((\s-+|:)\s*(extended abstract|abstract|panel abstract|panel|panel session|demonstration description|demonstration|demo abstract|demo|poster|invited talk|keynote|book review|tutorial)\s*\.?\s*$|[(\[]\s*(extended abstract|abstract|panel abstract|panel|panel session|demonstration description|demonstration|demo abstract|demo|poster|invited talk|keynote|book review|tutorial)\s*[)\]]\s*\.?)',
+    '(\S)\s*((\s-+|:)\s*' || pl_item_kind_pattern() || '\s*\.?\s*$|[(\[]\s*' || pl_item_kind_pattern() || '\s*[)\]]\s*\.?)',
     '\1 ', 'gi'));
 CREATE OR REPLACE MACRO pl_compact(s) AS nullif(replace(s, ' ', ''), '');
 
