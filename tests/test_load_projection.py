@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 from random import Random
 
+import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import fuzzkit  # noqa: E402
 
 from paperlink.db import connect  # noqa: E402
+from paperlink.records import load  # noqa: E402
 from paperlink.records.load import SourceSpec, _parse_once  # noqa: E402
 from paperlink.sources import FORMATS  # noqa: E402
 
@@ -55,3 +57,34 @@ def test_parse_once_gives_the_same_values(name):
             f"SELECT list(i) FROM parsed WHERE TRY(({expr})) IS DISTINCT FROM TRY(({rewritten[column]}))"
         ).fetchone()[0]
         assert not differ, f"{name}.{column}: records {differ}"
+
+
+@pytest.mark.parametrize("name", JSON_FORMATS)
+def test_json_lines_projected_beside_their_raw_items_load_as_projected_after(name, tmp_path, monkeypatch):
+    """With two threads a JSON Lines file is projected straight from the file while its raw
+    items are stored; the tables come out as with one thread (stored, then projected)."""
+    path = tmp_path / f"{name}.jsonl"
+    docs, reader = [], duckdb.connect()
+    for doc in _docs(name):  # the lines DuckDB reads (the others send the whole file the careful way)
+        path.write_text(doc + "\n", encoding="utf-8")
+        if reader.execute(f"SELECT count(json) FROM read_ndjson_objects('{path}', ignore_errors = true)").fetchone()[0]:
+            docs.append(doc)
+    path.write_text("\n".join(docs + docs[:6]) + "\n", encoding="utf-8")  # repeats: duplicate ids
+    staged: list[bool] = []
+
+    def spy(*args):
+        staged.append(stage(*args))
+        return staged[-1]
+
+    stage = load._stage_projected_file
+    monkeypatch.setattr(load, "_stage_projected_file", spy)
+    spec = SourceSpec(name="t", paths=[str(path)], format=fuzzkit.LOADER[name])
+    tables = []
+    for threads in (1, 2):
+        con = connect(threads=threads)
+        load.load_sources(con, [spec])
+        tables.append([con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                       for t in ("records", "rejected_records", "load_counts", "raw_t")])
+    assert staged == [True], "the file was projected beside its raw items"
+    assert tables[0] == tables[1]
+    assert tables[0][0] and tables[0][1], "records loaded and rejected"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import glob
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ import pyarrow as pa
 
 from paperlink.db import register_udfs, run_sql_file
 from paperlink.sources import detect_format, get_format
-from paperlink.sources.base import CANONICAL_FIELDS, CheckedQuery, InputFileError, SourceFormat
+from paperlink.sources.base import CANONICAL_FIELDS, CheckedQuery, InputFileError, SourceFormat, sql_str, sample_file
 
 SOURCE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -111,36 +112,48 @@ def load_sources(
     """(Re)load every source: each source's previous rows are replaced, and rows of sources no
     longer in the job are dropped.  Returns counts per source.
 
-    With more than one DuckDB thread, the raw items of the next sources are read while the
-    previous ones are projected, each source on its own cursor (a gzipped JSON Lines file is
-    read on one core, and an XML dump is parsed in Python); the sources are projected to
-    records in the job's order, so the tables come out the same as from a load of one source
-    after another.  At most ``threads`` statements run at once (readers and the projection
-    share the memory limit); with one thread the sources load one after another."""
+    With more than one DuckDB thread, sources load on ``threads // 2`` cursors of their own
+    (with two threads: one source after another, each file's raw items stored while it is
+    projected, see :func:`_add_raw_items`); with more, the next sources are read while the
+    previous ones are published.  Sources are published to ``records`` in the job's order, so
+    the tables come out the same as from a load of one source after another.  With one thread
+    the sources load one after another on ``con``."""
     create_tables(con)
     counts: dict[str, SourceCounts] = {}
-    workers = min(len(specs), _threads(con) - 1)
+    workers = min(len(specs), _threads(con) // 2)
     if workers < 1:
         for spec in specs:
             counts[spec.name] = load_source(con, spec, on_file)
         return _drop_sources_not_in(con, specs, counts)
     cursors: list[duckdb.DuckDBPyConnection] = []
+    published = [threading.Event() for _ in specs]
+    failed = threading.Event()
 
-    def ingest(spec: SourceSpec) -> tuple[SourceCounts, dict[str, SourceFormat]]:
+    def load(k: int, spec: SourceSpec) -> SourceCounts:
         cur = con.cursor()
         cursors.append(cur)
         try:
             register_udfs(cur)
-            return _ingest_raw(cur, spec, on_file)
+            ingested = _ingest_raw(cur, spec, on_file)
+            if k:
+                published[k - 1].wait()
+            if failed.is_set():
+                raise RuntimeError(f"source {spec.name!r} not published: an earlier source failed")
+            return _publish(cur, spec, *ingested)
+        except BaseException:
+            failed.set()
+            raise
         finally:
+            published[k].set()
             cur.close()
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="paperlink-load") as pool:
-        futures = [pool.submit(ingest, spec) for spec in specs]
+        futures = [pool.submit(load, k, spec) for k, spec in enumerate(specs)]
         try:
             for spec, future in zip(specs, futures):
-                counts[spec.name] = _publish(con, spec, *future.result())
+                counts[spec.name] = future.result()
         except BaseException:  # stop the other sources' reads rather than wait for them
+            failed.set()
             for future in futures:
                 future.cancel()
             for cur in list(cursors):
@@ -196,17 +209,19 @@ def load_source(
 
 def _ingest_raw(
     con: duckdb.DuckDBPyConnection, spec: SourceSpec, on_file: ProgressHook | None = None
-) -> tuple[SourceCounts, dict[str, SourceFormat]]:
-    """Read every file of a source into a fresh ``raw_<source>``; returns the file count and the
-    formats met."""
+) -> tuple[SourceCounts, dict[str, SourceFormat], list[int]]:
+    """Read every file of a source into a fresh ``raw_<source>``; returns the file count, the
+    formats met and the files already projected to records (see :func:`_add_raw_items`)."""
     raw_table = f"raw_{spec.name}"
     con.execute(f"DROP TABLE IF EXISTS {raw_table}")
+    _drop_projected_files(con)
     con.execute(
         f"CREATE TABLE {raw_table} (file VARCHAR, file_index INTEGER, format VARCHAR, "
         "position BIGINT, raw VARCHAR USING COMPRESSION zstd, error VARCHAR)"
     )
     counts = SourceCounts()
     formats: dict[str, SourceFormat] = {}
+    projected: list[int] = []
     for file_index, path in enumerate(spec.files()):
         counts.files += 1
         if path.stat().st_size == 0:
@@ -219,7 +234,7 @@ def _ingest_raw(
         formats[fmt.name] = fmt
         n = 0
         try:
-            for added in _add_raw_items(con, raw_table, path, file_index, fmt):
+            for added in _add_raw_items(con, spec, path, file_index, fmt, projected):
                 n += added
                 if on_file:
                     on_file(spec.name, path, n)
@@ -234,17 +249,20 @@ def _ingest_raw(
     unreadable = con.execute(f"SELECT count(*) FROM {raw_table} WHERE format = ?", [UNREADABLE.name]).fetchall()[0][0]
     if unreadable or not formats:  # (with no format at all it only creates an empty _staged)
         formats[UNREADABLE.name] = UNREADABLE
-    return counts, formats
+    return counts, formats, projected
 
 
 def _publish(con: duckdb.DuckDBPyConnection, spec: SourceSpec, counts: SourceCounts,
-             formats: dict[str, SourceFormat]) -> SourceCounts:
+             formats: dict[str, SourceFormat], projected: list[int]) -> SourceCounts:
     """Project a source's raw items to canonical records and replace its rows in ``records``,
-    ``rejected_records`` and ``load_counts`` at once."""
+    ``rejected_records`` and ``load_counts`` at once.  Files in ``projected`` were projected
+    while their raw items were read; the rest are projected here."""
     raw_table = f"raw_{spec.name}"
     con.execute("DROP TABLE IF EXISTS _staged")
+    done = [i for i in projected if _stage_projected_file(con, spec.name, i)]
+    _drop_projected_files(con)
     for fmt in formats.values():
-        _project(con, spec, fmt, raw_table)
+        _project(con, spec, fmt, raw_table, done)
     _reject_duplicates(con, spec.name)
     raw_n = con.execute(f"SELECT count(*) FROM {raw_table}").fetchall()[0][0]
     counts.skipped = con.execute("SELECT count(*) FILTER (WHERE skip) FROM _staged").fetchall()[0][0]
@@ -272,37 +290,121 @@ def _publish(con: duckdb.DuckDBPyConnection, spec: SourceSpec, counts: SourceCou
     return counts
 
 
-def _add_raw_items(con, raw_table: str, path: Path, file_index: int, fmt: SourceFormat):
-    """Insert the raw items of one file; yields how many each batch or query added."""
+def _add_raw_items(con, spec: SourceSpec, path: Path, file_index: int, fmt: SourceFormat,
+                   projected: list[int]):
+    """Insert the raw items of one file into ``raw_<source>``; yields how many each batch or
+    query added.
 
-    def insert(items: pa.RecordBatch | str) -> int:
+    A file that DuckDB reads whole (JSON Lines) is also projected to records meanwhile, straight
+    from the file, into the temp table ``_projected_<file index>`` of ``con``: storing the raw
+    items is a serial write (one core), so it runs on a cursor of its own beside the projection
+    instead of before it.  If both read every line of the file, the file's index joins
+    ``projected`` and :func:`_publish` (on the same ``con``) takes its records from there.
+    """
+    raw_table = f"raw_{spec.name}"
+
+    def insert(cur, items: pa.RecordBatch | str) -> int:
         if isinstance(items, str):
             source = f"({items})"
         else:
-            con.register("_raw_batch", items)
+            cur.register("_raw_batch", items)
             source = "_raw_batch"
-        added = con.execute(
+        added = cur.execute(
             f"INSERT INTO {raw_table} SELECT ?, ?, ?, position, {fmt.raw_sql()}, error FROM {source}",
             [str(path), file_index, fmt.name],
         ).fetchall()[0][0]
         if source == "_raw_batch":
-            con.unregister("_raw_batch")
+            cur.unregister("_raw_batch")
         return added
 
     for items in fmt.raw_items(con, path):
         if not isinstance(items, CheckedQuery):
-            yield insert(items)
+            yield insert(con, items)
             continue
-        try:
-            added = insert(items.sql)
-        except duckdb.Error:
-            added = None
+        projection = _file_projection_sql(con, spec, fmt, path, file_index, items.unnumbered_sql)
+        added, projected_rows = _insert_beside(con, lambda cur: insert(cur, items.sql), projection)
         if added is not None and added == items.expected_rows():
+            if projected_rows == added:
+                projected.append(file_index)
+            else:
+                con.execute(f"DROP TABLE IF EXISTS {_projected_table(file_index)}")
             yield added
             continue
+        con.execute(f"DROP TABLE IF EXISTS {_projected_table(file_index)}")
         con.execute(f"DELETE FROM {raw_table} WHERE file_index = ?", [file_index])
         for batch in items.fallback():
-            yield insert(batch)
+            yield insert(con, batch)
+
+
+def _insert_beside(con, insert: Callable, projection: str | None) -> tuple[int | None, int | None]:
+    """Run ``insert(cursor)`` and, given a ``projection`` statement, that statement on ``con``
+    meanwhile, the insert on a cursor of its own.  Returns the rows each added (None for a
+    statement that failed or did not run)."""
+
+    def attempt(run: Callable[[], int]) -> int | None:
+        try:
+            return run()
+        except duckdb.Error:  # a line DuckDB cannot read, a value the SQL fails on: the careful path does it
+            return None
+
+    if projection is None:
+        return attempt(lambda: insert(con)), None
+    cur = con.cursor()
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="paperlink-raw") as pool:
+            inserting = pool.submit(attempt, lambda: insert(cur))
+            try:
+                projected = attempt(lambda: con.execute(projection).fetchall()[0][0])
+            except BaseException:
+                cur.interrupt()
+                raise
+            return inserting.result(), projected
+    finally:
+        cur.close()
+
+
+def _projected_table(file_index: int) -> str:
+    return f"_projected_{file_index}"
+
+
+def _file_projection_sql(con, spec: SourceSpec, fmt: SourceFormat, path: Path, file_index: int,
+                         items_sql: str) -> str | None:
+    """The statement projecting a file's items (``items_sql``, in file order) into
+    ``_projected_<file index>``; None with one thread (nothing to run beside) or items too
+    large to project in one statement (see :func:`_stage`)."""
+    lines = sample_file(path, 1 << 20).lines
+    avg_len = sum(map(len, lines)) / len(lines) if lines else 0
+    if _threads(con) < 2 or _rows_per_statement(con, avg_len) < 2048:
+        return None
+    items = (f"SELECT NULL::BIGINT AS raw_rowid, {sql_str(path)} AS file, {file_index} AS file_index, "
+             f"NULL::BIGINT AS position, {fmt.raw_sql()} AS raw, error FROM ({items_sql})")
+    return f"CREATE OR REPLACE TEMP TABLE {_projected_table(file_index)} AS {_projection_sql(spec, fmt, items)}"
+
+
+def _drop_projected_files(con) -> None:
+    """Drop the ``_projected_<file index>`` tables of ``con``."""
+    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary "
+                               "AND regexp_full_match(table_name, '_projected_[0-9]+')").fetchall():
+        con.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+
+def _stage_projected_file(con, source: str, file_index: int) -> bool:
+    """Append a file projected beside its raw items to ``_staged``, numbering its rows as the
+    raw items were numbered; False (nothing appended) unless the raw table holds the same rows,
+    without errors, at positions 1…n in row order."""
+    table = _projected_table(file_index)
+    first, n, misplaced = con.execute(
+        f"""SELECT min(rowid), count(*), count(*) FILTER (WHERE position != rowid - first + 1 OR error IS NOT NULL)
+            FROM (SELECT rowid, position, error, min(rowid) OVER () AS first FROM raw_{source} WHERE file_index = ?)""",
+        [file_index]).fetchone()
+    if misplaced or n != con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:
+        return False
+    rows = f"SELECT * REPLACE (rowid + {first} AS raw_rowid, rowid + 1 AS position) FROM {table}"
+    if _table_exists(con, "_staged"):
+        con.execute(f"INSERT INTO _staged {rows}")
+    else:
+        con.execute(f"CREATE TEMP TABLE _staged AS {rows}")
+    return True
 
 
 def _first_line(exc: BaseException) -> str:
@@ -325,8 +427,24 @@ def _record_column_names() -> str:
     )
 
 
-def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
-    """Map the raw items of one format to canonical columns, appending to ``_staged``."""
+def _table_exists(con, name: str) -> bool:
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                       [name]).fetchone()[0] > 0
+
+
+def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str, skip_files: list[int]) -> None:
+    """Map the raw items of one format to canonical columns, appending to ``_staged`` (files in
+    ``skip_files`` are there already)."""
+    where = f"format = '{fmt.name}'"
+    if skip_files:
+        where += f" AND file_index NOT IN ({', '.join(map(str, skip_files))})"
+    items = f"SELECT rowid AS raw_rowid, file, file_index, position, raw, error FROM {raw_table} WHERE {where} {_ROWS}"
+    _stage(con, _projection_sql(spec, fmt, items), raw_table, where, create=not _table_exists(con, "_staged"))
+
+
+def _projection_sql(spec: SourceSpec, fmt: SourceFormat, items: str) -> str:
+    """The query mapping ``items`` (raw_rowid, file, file_index, position, raw, error) of one
+    format to canonical columns, the clean-up and the reason a row is rejected."""
     projection = fmt.projection_for(spec)
     unknown = set(projection) - set(CANONICAL_FIELDS)
     if unknown:
@@ -339,11 +457,11 @@ def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
     skip_sql = _parse_once(fmt.skip_item_sql(), keys)
     top = f"TRY(json_extract(raw, [{', '.join(keys)}]))" if keys else "NULL::JSON[]"
     source = spec.name  # validated: [a-z][a-z0-9_]*
-    sql = f"""
+    return f"""
     WITH items AS (  -- one parse: the JSON is valid if its top-level values could be read
-        SELECT rowid AS raw_rowid, file, file_index, position, raw, error,
+        SELECT raw_rowid, file, file_index, position, raw, error,
                CASE WHEN error IS NULL THEN {top} END AS jk
-        FROM {raw_table} WHERE format = '{fmt.name}' {_ROWS}
+        FROM ({items})
     ), parsed AS (  -- valid JSON that starts with '{{' is an object: no need to parse it for its type
         SELECT *, CASE WHEN error IS NOT NULL THEN NULL
                        WHEN jk IS NOT NULL AND ltrim(raw, e' \\t\\n\\r')[1] = '{{' THEN 'OBJECT'
@@ -396,10 +514,6 @@ def _project(con, spec: SourceSpec, fmt: SourceFormat, raw_table: str) -> None:
                          ELSE coalesce('doi:' || doi, 'arxiv:' || arxiv_id, 'pmid:' || pmid,
                                        'md5:' || left(md5(coalesce(raw, '')), 16)) END AS src_id FROM cleaned)
     """
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = '_staged'"
-    ).fetchall()[0][0]
-    _stage(con, sql, raw_table, fmt.name, create=not exists)
 
 
 # how a projection reads the record `j`: `j->>'$.key…'`, `j->'$.key…'`, `fn(j, '$.key…')`, `json_type(j)`
@@ -443,16 +557,16 @@ _NOT_ROW_ERRORS = (duckdb.OutOfMemoryException, duckdb.InterruptException, duckd
                    duckdb.BinderException, duckdb.CatalogException, duckdb.ParserException)
 
 
-def _stage(con, sql: str, raw_table: str, fmt_name: str, create: bool = False) -> None:
+def _stage(con, sql: str, raw_table: str, where: str, create: bool = False) -> None:
     """Append the projection of a format's raw items to ``_staged``, in slices of rows sized to
     the memory limit (DuckDB's JSON functions hold every parsed document of a vector, per
     expression and thread, outside what it can spill).  If some record's values make the SQL
     fail (a cast a projection does not guard), the failing rows are found by bisection and
     rejected one by one; the rest load."""
-    lo, hi = con.execute(f"SELECT min(rowid), max(rowid) FROM {raw_table} WHERE format = ?", [fmt_name]).fetchone()
+    lo, hi = con.execute(f"SELECT min(rowid), max(rowid) FROM {raw_table} WHERE {where}").fetchone()
     # the items' size from the first ones (reading every item would cost as much as a projection)
-    avg_len = con.execute(f"SELECT avg(length(raw)) FROM (SELECT raw FROM {raw_table} WHERE format = ? LIMIT 10000)",
-                          [fmt_name]).fetchone()[0]
+    avg_len = con.execute(f"SELECT avg(length(raw)) FROM (SELECT raw FROM {raw_table} WHERE {where} LIMIT 10000)"
+                          ).fetchone()[0]
     step = _rows_per_statement(con, avg_len or 0)
     if lo is None or step >= 2048:  # a DuckDB vector: slicing finer than that is what bounds the memory
         if create:

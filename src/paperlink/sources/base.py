@@ -39,6 +39,7 @@ import pyarrow as pa
 
 CHUNK_BYTES = 32 * 1024 * 1024
 BATCH_ROWS = 50_000
+JSON_LINES_MAX_OBJECT = 64 * 1024 * 1024  # bytes of the longest line DuckDB reads itself (see read_json_lines)
 
 RAW_SCHEMA = pa.schema(
     [("position", pa.int64()), ("raw", pa.string()), ("error", pa.string())]
@@ -175,11 +176,17 @@ def sample_file(path: Path, n_bytes: int = 65536, whole_lines: int = 0, max_byte
 class CheckedQuery:
     """A query that DuckDB runs itself, giving a whole file's raw items: its rows stand only if
     there are ``expected_rows()`` of them, else they are dropped and the file's items are
-    ``fallback()`` instead (also when the query fails)."""
+    ``fallback()`` instead (also when the query fails).
+
+    ``unnumbered_sql`` gives the same items without ``position``, in file order (row *i* is
+    position *i* + 1): numbering rows makes DuckDB run a statement on one thread, so statements
+    that can do without the number (a projection into a table, whose row ids keep the order)
+    read this one."""
 
     sql: str
     expected_rows: Callable[[], int]
     fallback: Callable[[], Iterator[pa.RecordBatch]]
+    unnumbered_sql: str
 
 
 class SourceFormat:
@@ -253,14 +260,16 @@ def read_json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Chec
     exactly one per line of the file (the lines are counted in a thread meanwhile).  Otherwise,
     or if DuckDB cannot read the file, the careful path below reports every bad line.
     """
-    # ignore_errors turns a bad line into a NULL row, which fails the query
-    query = ("SELECT row_number() OVER () AS position, "
-             "CASE WHEN json IS NULL THEN error('a line DuckDB cannot parse') ELSE json::VARCHAR END AS raw, "
-             f"NULL::VARCHAR AS error FROM read_ndjson_objects({_sql_str(path)}, ignore_errors = true, "
-             "maximum_object_size = 1073741824)")
+    # ignore_errors turns a bad line into a NULL row, which fails the query.  DuckDB reads the
+    # file in buffers the size of the largest object allowed, one thread per buffer: lines above
+    # JSON_LINES_MAX_OBJECT go the careful way, which takes any length
+    items = ("SELECT CASE WHEN json IS NULL THEN error('a line DuckDB cannot parse') ELSE json::VARCHAR END AS raw, "
+             f"NULL::VARCHAR AS error FROM read_ndjson_objects({sql_str(path)}, ignore_errors = true, "
+             f"maximum_object_size = {JSON_LINES_MAX_OBJECT})")
+    query = f"SELECT row_number() OVER () AS position, raw, error FROM ({items})"
     with ThreadPoolExecutor(1) as pool:
         lines = pool.submit(_count_lines, path)
-        yield CheckedQuery(query, lines.result, lambda: _read_json_lines_carefully(path))
+        yield CheckedQuery(query, lines.result, lambda: _read_json_lines_carefully(path), unnumbered_sql=items)
 
 
 _BLANK_LINE = re.compile(rb"\n\r?\n")
@@ -346,7 +355,7 @@ def read_json_document(
     """
     sample = sample_file(path, 4096).stripped
     fmt = "array" if sample.startswith("[") else "unstructured"
-    source = f"read_json_objects({_sql_str(path)}, format='{fmt}', maximum_object_size=1073741824)"
+    source = f"read_json_objects({sql_str(path)}, format='{fmt}', maximum_object_size=1073741824)"
     if fmt == "array":
         sql = f"SELECT row_number() OVER () AS position, json::VARCHAR AS raw, NULL AS error FROM {source}"
     else:
@@ -355,7 +364,7 @@ def read_json_document(
             f"WHEN json_type(json, '{p}') = 'OBJECT' THEN [json_extract(json, '{p}')] "
             for p in item_paths
         )
-        missing = _sql_str(f"{NO_ITEMS} {', '.join(item_paths)}: the document is JSON ")
+        missing = sql_str(f"{NO_ITEMS} {', '.join(item_paths)}: the document is JSON ")
         sql = f"""
             WITH doc AS (SELECT CASE {cases} ELSE NULL END AS items, json_type(json) AS t FROM {source}),
                  flat AS (SELECT unnest(coalesce(items, [NULL::JSON])) AS item, items IS NULL AS missing, t FROM doc)
@@ -599,7 +608,8 @@ def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def _sql_str(value: object) -> str:
+def sql_str(value: object) -> str:
+    """``value`` as a SQL string literal."""
     return "'" + str(value).replace("'", "''") + "'"
 
 

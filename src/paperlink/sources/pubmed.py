@@ -21,7 +21,7 @@ from paperlink.sources.base import (
     JsonSourceFormat,
     SourceFormat,
     _record_text,
-    _sql_str,
+    sql_str,
     ijson_salvage,
     iter_xml_records,
     xml_text,
@@ -137,7 +137,7 @@ class PubmedEsummary(JsonSourceFormat):
         return "json_type(j) = 'NULL' OR (j->>'$.error' IS NOT NULL AND j->>'$.title' IS NULL)"
 
     def raw_items(self, con, path):
-        source = f"read_json_objects({_sql_str(path)}, format='unstructured', maximum_object_size=1073741824)"
+        source = f"read_json_objects({sql_str(path)}, format='unstructured', maximum_object_size=1073741824)"
         sql = f"""
             WITH doc AS (
                 SELECT coalesce(json_type(json, '$.result') = 'OBJECT' AND json_type(json, '$.result.uids') = 'ARRAY',

@@ -28,7 +28,7 @@ from paperlink.sources.base import (
     InputFileError,
     SourceFormat,
     _first_line,
-    _sql_str,
+    sql_str,
     batch,
     open_binary,
 )
@@ -62,7 +62,7 @@ class _Table(SourceFormat):
         return projection
 
     def reader_sql(self, path, rejects: str | None = None, strict: bool = True) -> str:
-        return self.reader.format(_sql_str(path))
+        return self.reader.format(sql_str(path))
 
     def columns_of(self, con, path) -> list[str] | None:
         cur = con.cursor()
@@ -145,7 +145,7 @@ def _column_names(columns: str | list[str]) -> list[str]:
 
 def _path(column: str) -> str:
     """The JSON path of a column of the row object (``$."name"``) as a SQL string."""
-    return _sql_str("$." + '"' + str(column).replace('"', '') + '"')
+    return sql_str("$." + '"' + str(column).replace('"', '') + '"')
 
 
 def _field_sql(field: str, column: str) -> str:
@@ -218,10 +218,10 @@ class Csv(_Table):
     def reader_sql(self, path, rejects: str | None = None, strict: bool = True) -> str:
         header = _header(path)
         if header is None:
-            return self.reader.format(_sql_str(path))
+            return self.reader.format(sql_str(path))
         delim, names = header
-        columns = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in names) + "}"
-        sql = (f"read_csv({_sql_str(path)}, auto_detect = false, header = true, delim = {_sql_str(delim)}, "
+        columns = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in names) + "}"
+        sql = (f"read_csv({sql_str(path)}, auto_detect = false, header = true, delim = {sql_str(delim)}, "
                f"quote = '\"', escape = '\"', columns = {columns}, max_line_size = 134217728, "
                f"strict_mode = {str(strict).lower()}")
         if rejects:
