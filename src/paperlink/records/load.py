@@ -112,19 +112,20 @@ def load_sources(
     """(Re)load every source: each source's previous rows are replaced, and rows of sources no
     longer in the job are dropped.  Returns counts per source.
 
-    With more than one DuckDB thread, sources load on ``threads // 2`` cursors of their own
-    (with two threads: one source after another, each file's raw items stored while it is
-    projected, see :func:`_add_raw_items`); with more, the next sources are read while the
-    previous ones are published.  Sources are published to ``records`` in the job's order, so
-    the tables come out the same as from a load of one source after another.  With one thread
-    the sources load one after another on ``con``."""
+    With more than one DuckDB thread, sources load on as many cursors of their own as there
+    are threads: the next sources are read while the previous ones are published (and a JSON
+    Lines file's raw items are stored while it is projected, see :func:`_add_raw_items`).
+    Sources are published to ``records`` in the job's order, so the tables come out the same
+    as from a load of one source after another.  With one thread the sources load one after
+    another on ``con``."""
     create_tables(con)
     counts: dict[str, SourceCounts] = {}
-    workers = min(len(specs), _threads(con) // 2)
-    if workers < 1:
+    threads = _threads(con)
+    if threads < 2:
         for spec in specs:
             counts[spec.name] = load_source(con, spec, on_file)
         return _drop_sources_not_in(con, specs, counts)
+    workers = min(len(specs), threads)
     cursors: list[duckdb.DuckDBPyConnection] = []
     published = [threading.Event() for _ in specs]
     failed = threading.Event()
