@@ -58,6 +58,29 @@ def test_authors_in_another_order_have_their_own_level():
     ]) == ["same authors, another order", "one list contains the other, same first author", "half shared"]
 
 
+def test_long_author_lists_with_a_mangled_name_share_most_authors():
+    """Of three or more authors, a list that loses its first names or has one name misspelt
+    shares most of the other: its own level, above half shared.
+    Two lists sharing one of two authors stay half shared."""
+    full = ["S. Thrun", "J. Bala", "E. Bloedorn", "I. Bratko", "B. Cestnik", "S. Dzeroski", "S. Fahlman"]
+    assert author_levels([
+        (full, full[2:]),
+        (full, full[:2] + ["E. Blodeorn"] + full[3:]),
+        (["Yu Xu", "Mary F. Fernandez"], ["Mary F. Fernandez", "Bob Jones"]),
+    ]) == ["most of three or more shared", "most of three or more shared", "half shared"]
+
+
+def test_a_search_result_byline_leaves_only_the_names():
+    """A Google-Scholar-style byline keeps its names; the venue, year and host after " - " are
+    not authors."""
+    con = connect()
+    split = lambda raw: con.execute("SELECT pl_split_authors(?)", [raw]).fetchall()[0][0]  # noqa: E731
+    assert split("A Halevy, A Rajaraman, J Ordille - Proceedings of the 32nd international \u2026, 2006 - dl.acm.org") \
+        == ["A Halevy", "A Rajaraman", "J Ordille"]
+    assert split("Y Wang, T Suel \u2013 SIGMOD") == ["Y Wang", "T Suel"]
+    assert split("Jean-Pierre Dupont, Zhao-Hui Tang") == ["Jean-Pierre Dupont", "Zhao-Hui Tang"]
+
+
 def test_title_norm_drops_notes_on_the_kind_of_item():
     """A note one catalogue adds to a title ("- Book Review", "(Panel Abstract)", "(demo
     abstract):") is not part of the title; the same words as the title itself are."""

@@ -60,12 +60,15 @@ CREATE OR REPLACE MACRO pl_list(x) AS list_filter(x, lambda v: v IS NOT NULL AND
 
 -- Author names from one delimited string: split on ';', ' and ', '&' and on commas between
 -- names ("A. Smith, B. Jones", "Aha, D., Kibler, D."), but not inside one inverted name ("Smith, A.").
+-- A search-result byline's tail after the names is dropped ("A Halevy, J Ordille - Proceedings
+-- of the 32nd …, 2006 - dl.acm.org"): a dash between spaces never sits inside a name.
 CREATE OR REPLACE MACRO pl_split_author_piece(p) AS CASE
     WHEN regexp_matches(trim(p), '^[^,]+,\s*([A-Z]\.?\s*-?)+$') THEN [p]
     ELSE string_split(p, ',') END;
 CREATE OR REPLACE MACRO pl_split_authors(raw) AS list_filter(list_transform(
     flatten(list_transform(
-        regexp_split_to_array(regexp_replace(pl_unescape(raw), '(\b[A-Z]\.)\s*,\s+(\S)', '\1;\2', 'g'),
+        regexp_split_to_array(regexp_replace(regexp_replace(pl_unescape(raw), '\s[-–—]\s.*$', ''),
+                                                 '(\b[A-Z]\.)\s*,\s+(\S)', '\1;\2', 'g'),
                               '\s*(;|&|\sand\s)\s*', 'i'),
         lambda p: pl_split_author_piece(p))),
     lambda a: nullif(trim(regexp_replace(a, '^\s*(and|&)\s+', '', 'i'), ' ,.;&'), '')), lambda a: a IS NOT NULL);
