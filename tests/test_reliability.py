@@ -5,6 +5,7 @@ The fuzzing of the loaders is in test_fuzz.py (and benchmarks/fuzz/run.py).
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -141,8 +142,8 @@ def test_sources_left_out_of_the_job_are_dropped_and_loads_replace_atomically(tm
     before = con.execute("SELECT * FROM records ORDER BY record_id").fetchall()
     from paperlink.sources.tabular import Csv
 
-    def dying(self, con, path):
-        yield from original(self, con, path)
+    def dying(self, con, path, **options):
+        yield from original(self, con, path, **options)
         raise KeyboardInterrupt  # not an error a reader may swallow: the load stops
 
     original = Csv.raw_items
@@ -279,6 +280,9 @@ SOURCE = '[[sources]]\nname = "alpha"\nformat = "csv"\npaths = ["alpha.csv"]\nco
     (SOURCE.replace('paths = ["alpha.csv"]', "paths = []"), "sources\\[0\\].paths must be a non-empty list"),
     (SOURCE.replace('paths = ["alpha.csv"]', "paths = 'alpha.csv'"), "sources\\[0\\].paths must be of type list, got str"),
     (SOURCE + 'options = { delim = ";" }\n', "unknown key sources\\[0\\].options"),
+    (SOURCE + 'encoding = "klingon"\n', "sources\\[0\\].encoding: unknown text encoding 'klingon'"),
+    (SOURCE.replace('format = "csv"', 'format = "crossref"').replace("columns =", "# columns =") + 'encoding = "latin-1"\n',
+     "encoding is only read by the csv format, not crossref"),
     (SOURCE.replace('"alpha"', '"alpha\'; DROP TABLE records; --"'), "sources\\[0\\].name: source name"),
     (SOURCE + SOURCE, "source names must be unique"),
     ("[linkage]\nthreshold = 0.9\n", "must list at least one source"),
@@ -409,6 +413,40 @@ def test_a_list_of_columns_takes_the_first_that_is_not_empty(tmp_path):
     con = connect()
     spec.columns["venue"] = ["journal", "series"]
     assert load_sources(con, [spec])["c"].rejected == 3
+
+
+def test_csv_text_that_is_not_utf8_is_decoded_not_rejected(tmp_path):
+    """``encoding = "auto"`` (the default): a CSV in Windows-1252 / Latin-1, or one that mixes
+    it into UTF-8 lines, loads whole with its accents and quotes; gzip too; a named codec reads
+    the whole file in it; ``utf-8`` rejects the lines that are not."""
+    rows = ["id,title,authors", '1,"Sj\u00f6str\u00f6m\u2019s \u201cquery\u201d method","B Sj\u00f6str\u00f6m; M M\u00fcller"',
+            "2,Plain title,A Smith", '3,"Caf\u00e9 na\u00efve",J Dupont']
+    cp1252 = ("\n".join(rows) + "\n").encode("cp1252")
+    mixed = "\n".join(rows[:2]).encode("cp1252") + b"\n" + "\n".join(rows[2:]).encode("utf-8") + b"\n"
+    (tmp_path / "cp1252.csv").write_bytes(cp1252)
+    (tmp_path / "mixed.csv").write_bytes(mixed)
+    (tmp_path / "gz.csv.gz").write_bytes(gzip.compress(cp1252))
+    (tmp_path / "utf16.csv").write_bytes(("\n".join(rows) + "\n").encode("utf-16"))
+    expected = [("1", "Sj\u00f6str\u00f6m\u2019s \u201cquery\u201d method", ["B Sj\u00f6str\u00f6m", "M M\u00fcller"]),
+                ("2", "Plain title", ["A Smith"]), ("3", "Caf\u00e9 na\u00efve", ["J Dupont"])]
+    columns = {"source_id": "id", "title": "title", "authors": "authors"}
+    for name, encoding in [("cp1252.csv", "auto"), ("mixed.csv", "auto"), ("gz.csv.gz", "auto"),
+                           ("utf16.csv", "utf-16"), ("cp1252.csv", "cp1252")]:
+        con = connect()
+        spec = SourceSpec(name="t", paths=[str(tmp_path / name)], format="csv", columns=columns, encoding=encoding)
+        counts = load_sources(con, [spec])["t"]
+        assert (counts.loaded, counts.rejected) == (3, 0), (name, encoding)
+        assert con.execute("SELECT source_id, title, authors FROM records ORDER BY source_id").fetchall() == expected
+        assert {r[0] for r in con.execute("SELECT DISTINCT file FROM records").fetchall()} == {str(tmp_path / name)}
+    con = connect()
+    spec = SourceSpec(name="t", paths=[str(tmp_path / "mixed.csv")], format="csv", columns=columns, encoding="utf-8")
+    counts = load_sources(con, [spec])["t"]
+    assert (counts.loaded, counts.rejected) == (2, 1)
+    assert con.execute("SELECT reason LIKE 'CSV line 2: INVALID ENCODING%' FROM rejected_records").fetchall() == [(True,)]
+    job = tmp_path / "job.toml"
+    job.write_text('[[sources]]\nname = "t"\nformat = "csv"\npaths = ["cp1252.csv"]\nencoding = "latin-1"\n'
+                   'columns = { source_id = "id", title = "title" }\n')
+    assert load_job(job).sources[0].encoding == "latin-1"
 
 
 def test_paths_resolve_against_the_job_file(tmp_path, monkeypatch):

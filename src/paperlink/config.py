@@ -6,6 +6,7 @@ directory of the job file.
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields
@@ -76,7 +77,7 @@ class JobConfig:
 _SECTIONS = {"database", "output", "sources", "linkage", "engine"}
 _ENGINE_KEYS = {"backend": str, "master": str, "spark_conf": dict, "work_dir": str}
 _DATABASE_KEYS = {"path": str, "threads": int, "memory_limit": str, "temp_directory": str}
-_SOURCE_KEYS = {"name": str, "format": str, "paths": list, "columns": dict}
+_SOURCE_KEYS = {"name": str, "format": str, "paths": list, "columns": dict, "encoding": str}
 _LINKAGE_KEYS = {
     "settings": str, "threshold": float, "seed": int, "link_type": str,
     "duplicate_free_sources": list, "predict_threshold": float, "num_chunks": object, "training": dict,
@@ -161,10 +162,21 @@ def parse_job(raw: dict, path: Path) -> JobConfig:
                                   "(the first non-empty one is taken)")
         if columns and fmt not in ("auto", "csv", "parquet"):
             raise ConfigError(f"{where}columns is only read by the csv and parquet formats, not {fmt}")
+        encoding = src.get("encoding", "auto")
+        if "encoding" in src and fmt not in ("auto", "csv"):
+            raise ConfigError(f"{where}encoding is only read by the csv format, not {fmt} "
+                              "(JSON is UTF-8, XML declares its own)")
+        if encoding != "auto":
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                raise ConfigError(f"{where}encoding: unknown text encoding {encoding!r} "
+                                  "(auto, or a Python codec name such as utf-8, latin-1, cp1252)") from None
         try:
             sources.append(SourceSpec(
                 name=src["name"], paths=list(src["paths"]), format=fmt,
-                columns={str(k): v if isinstance(v, list) else str(v) for k, v in columns.items()}, base_dir=base,
+                columns={str(k): v if isinstance(v, list) else str(v) for k, v in columns.items()},
+                encoding=encoding, base_dir=base,
             ))
         except ValueError as exc:
             raise ConfigError(f"{where}name: {exc}") from None

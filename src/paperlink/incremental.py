@@ -84,7 +84,8 @@ def parse_sources(values: list[str], job_sources: list[SourceSpec], cwd: Path | 
         if name:
             base = by_name.get(name)
             specs.append(SourceSpec(name=name, paths=[pattern], format=base.format if base else "auto",
-                                    columns=dict(base.columns) if base else {}, base_dir=cwd))
+                                    columns=dict(base.columns) if base else {},
+                                    encoding=base.encoding if base else "auto", base_dir=cwd))
             continue
         probe = SourceSpec(name="new", paths=[pattern], base_dir=cwd)
         files = probe.files()
@@ -98,13 +99,13 @@ def parse_sources(values: list[str], job_sources: list[SourceSpec], cwd: Path | 
                                    "say which with NAME=PATH")
         base = matches[0]
         specs.append(SourceSpec(name=base.name, paths=[pattern], format=base.format, columns=dict(base.columns),
-                                base_dir=cwd))
+                                encoding=base.encoding, base_dir=cwd))
     merged: dict[str, SourceSpec] = {}
     for s in specs:  # one spec per source name (a source may be given several times)
         if s.name in merged:
             merged[s.name].paths += [str(Path(p) if Path(p).is_absolute() else s.base_dir / p) for p in s.paths]
         else:
-            merged[s.name] = SourceSpec(name=s.name, format=s.format, columns=s.columns, options=s.options,
+            merged[s.name] = SourceSpec(name=s.name, format=s.format, columns=s.columns, encoding=s.encoding,
                                         paths=[str(Path(p) if Path(p).is_absolute() else s.base_dir / p) for p in s.paths])
     if not merged:
         raise IncrementalError("--sources: give at least one file or sources TOML")

@@ -49,7 +49,7 @@ class SourceSpec:
     paths: list[str]
     format: str = "auto"
     columns: dict[str, str | list[str]] = field(default_factory=dict)  # csv/parquet: field -> column(s)
-    options: dict[str, object] = field(default_factory=dict)
+    encoding: str = "auto"  # csv: the text encoding (see sources/tabular.py)
     base_dir: Path = Path(".")
 
     def __post_init__(self) -> None:
@@ -318,7 +318,7 @@ def _add_raw_items(con, spec: SourceSpec, path: Path, file_index: int, fmt: Sour
             cur.unregister("_raw_batch")
         return added
 
-    for items in fmt.raw_items(con, path):
+    for items in fmt.raw_items(con, path, **fmt.read_options(spec)):
         if not isinstance(items, CheckedQuery):
             yield insert(con, items)
             continue

@@ -218,6 +218,10 @@ class SourceFormat:
         """SQL over ``raw`` applied as items land in ``raw_<source>`` (e.g. unwrap search hits)."""
         return "raw"
 
+    def read_options(self, spec) -> dict:
+        """Keyword arguments of :meth:`raw_items` from one configured source (csv: its ``encoding``)."""
+        return {}
+
     def projection_for(self, spec) -> dict[str, str]:
         """The projection for one configured source (csv/parquet build theirs from ``spec.columns``)."""
         return self.projection

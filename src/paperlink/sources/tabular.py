@@ -7,12 +7,20 @@ that holds a year).  A string author column is split into names on ``;``, `` and
 failing those, on commas between full names; a list column is taken as is.
 
 Bad rows do not stop a CSV: DuckDB's reject store collects them (too many or too few fields,
-invalid UTF-8, ...) and each becomes a rejected item with its line number and text.  A file that
-lacks a mapped column rejects all its rows with a reason naming the column.
+undecodable bytes, ...) and each becomes a rejected item with its line number and text.  A file
+that lacks a mapped column rejects all its rows with a reason naming the column.
+
+Text encoding (the source's ``encoding``): ``auto`` reads UTF-8, and a line that is not UTF-8
+as Windows-1252 (Latin-1 where that has no character), so a benchmark file written in Latin-1
+or a scrape that mixes both loads whole; any other Python codec name reads the whole file in it
+(a line it cannot decode is rejected).  A file that needs decoding is transcoded line by line to
+a temporary UTF-8 copy for DuckDB's reader, so line numbers stay those of the file.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import tempfile
 import uuid
@@ -64,7 +72,7 @@ class _Table(SourceFormat):
     def reader_sql(self, path, rejects: str | None = None, strict: bool = True) -> str:
         return self.reader.format(sql_str(path))
 
-    def columns_of(self, con, path) -> list[str] | None:
+    def columns_of(self, con, path, encoding: str = "auto") -> list[str] | None:
         cur = con.cursor()
         try:
             return [r[0] for r in cur.execute(f"DESCRIBE SELECT * FROM {self.reader_sql(path)}").fetchall()]
@@ -75,7 +83,7 @@ class _Table(SourceFormat):
 
     def check_file(self, con, path, spec) -> str | None:
         """Why every row of this file is unusable (a mapped column it lacks), or None."""
-        cols = self.columns_of(con, path)
+        cols = self.columns_of(con, path, spec.encoding)
         if not cols:
             return None
         missing = [f"{col!r} (columns.{field})" for field, columns in spec.columns.items()
@@ -85,7 +93,22 @@ class _Table(SourceFormat):
         shown = ", ".join(repr(c) for c in cols[:20]) + (", ..." if len(cols) > 20 else "")
         return f"this file has no column {', '.join(missing)}; its columns: {shown}"
 
-    def raw_items(self, con, path):
+    def read_options(self, spec) -> dict:
+        return {"encoding": spec.encoding} if self.name == "csv" else {}
+
+    def raw_items(self, con, path, encoding: str = "auto"):
+        if self.name != "csv":
+            yield from self._raw_items(con, path)
+            return
+        with utf8_copy(path, encoding) as (readable, broke_off):
+            last = 0
+            for items in self._raw_items(con, readable):
+                last = max([last, *items.column(0).to_pylist()])
+                yield items
+        if broke_off:
+            yield batch([last + 1], [None], [f"unreadable csv file after row {last}: file truncated or corrupt ({broke_off})"])
+
+    def _raw_items(self, con, path):
         n = 0
         rejects: list[tuple] = []
         error = None
@@ -161,6 +184,69 @@ def _field_sql(field: str, column: str) -> str:
     return ref
 
 
+def _latin1_where_cp1252_has_none(err: UnicodeDecodeError) -> tuple[str, int]:
+    return err.object[err.start:err.end].decode("latin-1"), err.end
+
+
+codecs.register_error("paperlink-latin1", _latin1_where_cp1252_has_none)
+
+
+def decode_line(line: bytes) -> str:
+    """One line of text as ``auto`` reads it: UTF-8, or else Windows-1252."""
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", "paperlink-latin1")
+
+
+def _is_utf8(path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open_binary(Path(str(path))) as fh:
+        try:
+            while chunk := fh.read(1 << 24):
+                if not chunk.isascii():
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+        except Exception:  # noqa: BLE001 - unreadable or truncated: the reader reports it
+            return True
+    return True
+
+
+@contextlib.contextmanager
+def utf8_copy(path, encoding: str = "auto"):
+    """Yield ``(readable, broke_off)``: ``path`` itself if it is UTF-8 (``auto``, ``utf-8``),
+    else a temporary UTF-8 copy (``auto``: decoded line by line by :func:`decode_line`; a named
+    codec: decoded in it, bytes it cannot decode become U+FFFD).  ``broke_off`` says why a
+    damaged gzip's copy ends early (None if whole)."""
+    if codecs.lookup(encoding).name == "utf-8" if encoding != "auto" else _is_utf8(path):
+        yield path, None
+        return
+    decoder = None if encoding == "auto" else codecs.getincrementaldecoder(encoding)("replace")
+    with tempfile.TemporaryDirectory(prefix="paperlink-csv-") as tmp:
+        copy = Path(tmp) / Path(str(path)).name.removesuffix(".gz")
+        broke_off, rest = None, b""
+        with open_binary(Path(str(path))) as src, open(copy, "wb") as dst:
+            while True:
+                try:
+                    chunk = src.read(1 << 24)
+                except Exception as exc:  # noqa: BLE001 - a damaged gzip: the copy ends here
+                    broke_off, chunk = f"{type(exc).__name__}: {exc}", b""
+                if decoder is not None:
+                    dst.write(decoder.decode(chunk, final=not chunk).encode("utf-8"))
+                else:
+                    if chunk:
+                        lines = (rest + chunk).split(b"\n")
+                        rest = lines.pop()  # the line the next chunk completes
+                    else:
+                        lines = [rest] if rest else []
+                    dst.write(b"\n".join(decode_line(line).encode("utf-8") for line in lines) + b"\n" * bool(lines))
+                if not chunk:
+                    break
+        yield copy, broke_off
+
+
 def open_binary_is_gzip(path) -> bool:
     with open(path, "rb") as fh:
         return fh.read(2) == b"\x1f\x8b"
@@ -178,7 +264,7 @@ def _gunzip_what_remains(path, target: Path) -> str:
     return ended
 
 
-def _header(path) -> tuple[str, list[str]] | None:
+def _header(path, encoding: str = "auto") -> tuple[str, list[str]] | None:
     """The delimiter (the most frequent of , tab ; | in the first line) and the column names of a
     CSV/TSV file (duplicates numbered as DuckDB does: ``id``, ``id_1``), or None if unreadable."""
     try:
@@ -186,7 +272,8 @@ def _header(path) -> tuple[str, list[str]] | None:
             head = fh.read(1 << 20)
     except Exception:  # noqa: BLE001 - unreadable: the reader reports it
         return None
-    line = head.split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r")
+    text = decode_line(head.split(b"\n", 1)[0]) if encoding == "auto" else head.decode(encoding, "replace")
+    line = text.split("\n", 1)[0].lstrip("\ufeff").rstrip("\r")
     counts = {d: line.count(d) for d in (",", "\t", ";", "|")}
     delim = max(counts, key=lambda d: (counts[d], d == ","))
     delim = delim if counts[delim] else ","
@@ -211,8 +298,8 @@ class Csv(_Table):
     description = "CSV/TSV with a column mapping"
     reader = "read_csv({}, all_varchar = true, header = true, max_line_size = 134217728)"
 
-    def columns_of(self, con, path) -> list[str] | None:
-        header = _header(path)
+    def columns_of(self, con, path, encoding: str = "auto") -> list[str] | None:
+        header = _header(path, encoding)
         return header[1] if header else None
 
     def reader_sql(self, path, rejects: str | None = None, strict: bool = True) -> str:
