@@ -81,6 +81,18 @@ def test_a_search_result_byline_leaves_only_the_names():
     assert split("Jean-Pierre Dupont, Zhao-Hui Tang") == ["Jean-Pierre Dupont", "Zhao-Hui Tang"]
 
 
+def test_letters_without_accents_ligatures_and_invisible_hyphens_do_not_split_words():
+    """Letters strip_accents keeps (ł, ı, ø, ß, æ), PDF ligatures and soft hyphens / zero-width
+    spaces normalise to the ASCII spelling, in titles and in surnames."""
+    con = connect()
+    norm = lambda f, v: con.execute(f"SELECT {f}(?)", [v]).fetchall()[0][0]  # noqa: E731
+    assert norm("pl_title_norm", "Eﬃcient ﬁnding of Anfrage\u00adoptimierung in Straße") \
+        == "efficient finding of anfrageoptimierung in strasse"
+    assert norm("pl_title_norm", "Zero\u200bwidth Æsop") == "zerowidth aesop"
+    assert [norm("pl_surname_of_core", n) for n in ["Jan Łukasiewicz", "A. Yıldız", "Sørensen, K.", "Đorđević, M."]] \
+        == ["lukasiewicz", "yildiz", "sorensen", "dordevic"]
+
+
 def test_title_norm_drops_notes_on_the_kind_of_item():
     """A note one catalogue adds to a title ("- Book Review", "(Panel Abstract)", "(demo
     abstract):") is not part of the title; the same words as the title itself are."""

@@ -17,8 +17,19 @@ CREATE OR REPLACE MACRO pl_delatex(s) AS CASE WHEN NOT contains(s, '\') THEN s E
 -- Accent-free, lower-case, markup-free text with hyphens and all other punctuation turned into
 -- single spaces (pl_compact then makes "half-inversion", "half inversion", "halfinversion" meet).
 -- ([:alnum:] is ASCII: letters left non-ASCII after strip_accents are separators too.)
+-- Letters that strip_accents leaves as they are, spelt in ASCII ("Łukasiewicz", "Yıldız",
+-- "Sørensen", "Straße"), PDF ligatures undone ("ﬁnding eﬃcient"), and invisible soft hyphens
+-- and zero-width characters removed, so none of them splits a word.
+CREATE OR REPLACE MACRO pl_fold_letters(s) AS list_transform([s], lambda v: CASE WHEN strlen(v) = length(v) THEN v ELSE
+    regexp_replace(translate(
+        replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(v,
+            'ß', 'ss'), 'æ', 'ae'), 'Æ', 'AE'), 'œ', 'oe'), 'Œ', 'OE'), 'þ', 'th'), 'Þ', 'Th'),
+            'ﬀ', 'ff'), 'ﬁ', 'fi'), 'ﬂ', 'fl'), 'ﬃ', 'ffi'), 'ﬄ', 'ffl'), 'ﬆ', 'st'),
+        'łŁøØđĐðÐıħĦŧŦ', 'lLoOdDdDihHtT'),
+    '[\x{00AD}\x{200B}-\x{200D}\x{2060}\x{FEFF}]', '', 'g') END)[1];
+
 CREATE OR REPLACE MACRO pl_text_norm(s) AS nullif(trim(regexp_replace(
-    lower(strip_accents(nfc_normalize(pl_delatex(pl_strip_markup(pl_repair(s)))))),
+    lower(strip_accents(pl_fold_letters(nfc_normalize(pl_delatex(pl_strip_markup(pl_repair(s))))))),
     '[^[:alnum:]]+', ' ', 'g')), '');
 
 -- Notes on the kind of item that one catalogue adds to a title and another does not.
