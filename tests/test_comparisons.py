@@ -93,6 +93,20 @@ def test_letters_without_accents_ligatures_and_invisible_hyphens_do_not_split_wo
         == ["lukasiewicz", "yildiz", "sorensen", "dordevic"]
 
 
+def test_a_record_without_a_year_takes_the_year_its_venue_names():
+    """A scraped record's venue often carries the year its own year field lacks; a series volume
+    ("LNCS 2001") is not a year, and a record's own year wins."""
+    con = connect()
+    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
+    for k, (year, venue) in enumerate([(None, "Proceedings of the 2006 ACM SIGMOD \u2026"), (None, "VLDB 2000"),
+                                       (None, "LNCS 2001"), (1999, "Proc. VLDB 2000"), (None, "SIGMOD Record 29(2)")]):
+        con.execute("INSERT INTO records (record_id, source, title, year, venue) VALUES (?, 't', 'A title', ?, ?)",
+                    [f"t:{k}", year, venue])
+    build_features(con)
+    assert con.execute("SELECT year FROM features ORDER BY unique_id").fetchall() == [
+        (2006,), (2000,), (None,), (1999,), (None,)]
+
+
 def test_title_norm_drops_notes_on_the_kind_of_item():
     """A note one catalogue adds to a title ("- Book Review", "(Panel Abstract)", "(demo
     abstract):") is not part of the title; the same words as the title itself are."""

@@ -57,7 +57,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                 list_filter(pl_venue_keys(venue_norm), lambda k: k IS NOT NULL) AS venue_keys
             FROM (SELECT record_id AS unique_id, source AS source_dataset,
                 pl_title_norm(title) AS title_norm,
-                year, pl_venue_norm(venue) AS venue_norm, pl_first_page(pages) AS first_page, doi, arxiv_id, pmid,
+                coalesce(year, pl_venue_year(venue)) AS year, pl_venue_norm(venue) AS venue_norm, pl_first_page(pages) AS first_page, doi, arxiv_id, pmid,
                 (coalesce(work_type, '') IN ('preprint', 'posted-content', 'posted_content')
                     OR pl_is_preprint_doi(doi) OR (doi IS NULL AND arxiv_id IS NOT NULL)) AS is_preprint,
                 -- an abstract's distinct words as 63-bit hashes: pairs intersect integers, not strings

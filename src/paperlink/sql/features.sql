@@ -95,6 +95,11 @@ CREATE OR REPLACE MACRO pl_venue_norm(v) AS CASE
         THEN NULL
     ELSE pl_text_norm(v) END;
 
+-- The year a venue names ("Proceedings of the 2006 ACM SIGMOD ...", "VLDB 2000"), for records
+-- that give no year of their own; not from series volumes ("LNCS 2001", "Vol. 1999").
+CREATE OR REPLACE MACRO pl_venue_year(v) AS CASE WHEN NOT regexp_matches(coalesce(v, ''), '(?i)\b(vol|volume|lncs|lecture notes|no)\b')
+    THEN TRY_CAST(nullif(regexp_extract(v, '\b(19[5-9]\d|20[0-4]\d)\b', 1), '') AS INTEGER) END;
+
 -- DOIs of preprint servers: a preprint and its published version legitimately have different DOIs.
 CREATE OR REPLACE MACRO pl_is_preprint_doi(d) AS regexp_matches(coalesce(d, ''),
     '^10\.(1101|26434|2139|21203|20944|31219|31234|31235|36227|22541|32942|48550|5281|6084)/');
