@@ -107,6 +107,24 @@ def test_a_record_without_a_year_takes_the_year_its_venue_names():
         (2006,), (2000,), (None,), (1999,), (None,)]
 
 
+def test_author_lists_in_capitals_with_particles_or_others_give_the_same_surnames():
+    """"SMITH A, JONES B" is two names; "and others" / "et al." are not authors; a family name
+    with particles gives its last word in both name orders."""
+    con = connect()
+    split = lambda raw: con.execute("SELECT pl_split_authors(?)", [raw]).fetchall()[0][0]  # noqa: E731
+    assert split("SMITH A, JONES B") == ["SMITH A", "JONES B"]
+    assert split("Smith, A., Jones, B.") == ["Smith, A", "Jones, B"]
+    assert split("LI, X") == ["LI, X"]
+    surname = lambda name: con.execute("SELECT pl_surname_of_core(?)", [name]).fetchall()[0][0]  # noqa: E731
+    assert {surname(n) for n in ["Van den Bussche, J.", "Jan Van den Bussche", "van den Bussche J"]} == {"bussche"}
+    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
+    con.execute("INSERT INTO records (record_id, source, title, authors) VALUES "
+                "('t:1', 't', 'A title', ['A Smith', 'others']), ('t:2', 't', 'A title', ['A Smith', 'B Jones', 'et al.'])")
+    build_features(con)
+    assert con.execute("SELECT author_surnames FROM features ORDER BY unique_id").fetchall() == [
+        (["smith"],), (["jones", "smith"],)]
+
+
 def test_title_norm_drops_notes_on_the_kind_of_item():
     """A note one catalogue adds to a title ("- Book Review", "(Panel Abstract)", "(demo
     abstract):") is not part of the title; the same words as the title itself are."""

@@ -61,12 +61,12 @@ CREATE OR REPLACE MACRO pl_name_core(name) AS
     regexp_replace(trim(pl_repair(name)), '\s+(\d{4}|jr\.?|sr\.?|ii|iii|iv|et al\.?)$', '', 'i');
 
 -- Author surname from one name in any of "Family, Given" / "Given Family" / "G. Family" /
--- "Family G. E." forms, normalised like titles.
-CREATE OR REPLACE MACRO pl_surname_of_core(v) AS nullif(replace(pl_text_norm(CASE
+-- "Family G. E." forms, normalised like titles: the last word of the family name, so that
+-- "Van den Bussche, J." and "Jan Van den Bussche" (or "de la Cruz, M" and "M. de la Cruz") agree.
+CREATE OR REPLACE MACRO pl_surname_of_core(v) AS nullif(replace(pl_text_norm(regexp_extract(CASE
     WHEN v LIKE '%,%' THEN split_part(v, ',', 1)
-    WHEN regexp_matches(v, '^\S+\s+([A-Z]\.?\s*)+$') THEN split_part(v, ' ', 1)
-    ELSE regexp_extract(v, '(\S+)\s*$', 1)
-END), ' ', ''), '');
+    ELSE regexp_replace(v, '(\S)\s+([A-Z]\.?\s*-?)+$', '\1')  -- "Family G. E."
+END, '(\S+)\s*$', 1)), ' ', ''), '');
 
 -- How many values of list `a` are in list `b`; for lists of distinct values, as the features'
 -- lists are, the size of their intersection.  (list_intersect builds a hash set per pair: three

@@ -63,7 +63,8 @@ CREATE OR REPLACE MACRO pl_list(x) AS list_filter(x, lambda v: v IS NOT NULL AND
 -- A search-result byline's tail after the names is dropped ("A Halevy, J Ordille - Proceedings
 -- of the 32nd …, 2006 - dl.acm.org"): a dash between spaces never sits inside a name.
 CREATE OR REPLACE MACRO pl_split_author_piece(p) AS CASE
-    WHEN regexp_matches(trim(p), '^[^,]+,\s*([A-Z]\.?\s*-?)+$') THEN [p]
+    WHEN regexp_matches(trim(p), '^[^,]+,\s*([A-Z]\.?\s*-?)+$')
+         AND NOT regexp_matches(trim(p), '^[^,]*\S\s+[A-Z]{1,2}\.?\s*,') THEN [p]  -- (not "SMITH A, JONES B")
     ELSE string_split(p, ',') END;
 CREATE OR REPLACE MACRO pl_split_authors(raw) AS list_filter(list_transform(
     flatten(list_transform(
