@@ -125,6 +125,25 @@ def test_author_lists_in_capitals_with_particles_or_others_give_the_same_surname
         (["smith"],), (["jones", "smith"],)]
 
 
+def test_citation_titles_lose_report_numbers_and_split_initials_are_not_authors():
+    """A citation's report number after the title is not part of it ("(CMU-CS-88-162)",
+    ", Technical Report ..."), while "(COVID-19)" or "TR 45" inside a title stay; initials split
+    off a name ("Utgoff; P") are not an author of their own."""
+    con = connect()
+    norm = lambda t: con.execute("SELECT pl_title_norm(?)", [t]).fetchall()[0][0]  # noqa: E731
+    assert {norm(t) for t in ["(1988) An Empirical Study of Learning Speed (CMU-CS-88-162),",
+                              '"An Empirical Study of Learning Speed",Technical Report CMU-CS-88-162,',
+                              "An empirical study of learning speed. Tech. Rep. TR-88-162"]} \
+        == {"an empirical study of learning speed"}
+    assert norm("Coronavirus disease 2019 (COVID-19)") == "coronavirus disease 2019 covid 19"
+    assert norm("Storage, TR 45 and more") == "storage tr 45 and more"
+    con.execute(f"CREATE TABLE records ({RECORD_COLUMNS})")
+    con.execute("INSERT INTO records (record_id, source, title, authors) VALUES "
+                "('t:1', 't', 'A title', ['T. Mitchell', 'Utgoff', 'P', 'Banerji', 'R. B.'])")
+    build_features(con)
+    assert con.execute("SELECT author_surnames FROM features").fetchall() == [(["banerji", "utgoff", "mitchell"],)]
+
+
 def test_title_norm_drops_notes_on_the_kind_of_item():
     """A note one catalogue adds to a title ("- Book Review", "(Panel Abstract)", "(demo
     abstract):") is not part of the title; the same words as the title itself are."""

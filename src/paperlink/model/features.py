@@ -72,6 +72,7 @@ def build_features(con: duckdb.DuckDBPyConnection, source: str = "records", targ
                     SELECT s.record_id AS unique_id, u.pos, pl_name_core(u.a) AS core
                     FROM {source} s, unnest(s.authors) WITH ORDINALITY AS u(a, pos))
                 WHERE core <> '' AND NOT regexp_matches(core, '^([?]+|-+|n/?a|none|null|unknown|anonymous|et al[.]?|others|and others|etc[.]?|[.…]+)$', 'i')
+                    AND NOT regexp_matches(core, '^([A-Z][.]?[ -]*){{1,3}}$')  -- initials alone ("Utgoff; P"): no surname
             )
             SELECT unique_id, list_transform(list_sort(list({{'pos': pos, 'surname': surname}})), lambda x: x.surname) AS surnames,
                 list_distinct(flatten(list(list_filter(string_split(pl_text_norm(core), ' '), lambda t: len(t) > 1)))) AS name_words
