@@ -102,6 +102,22 @@ def test_small_run_links_variants_and_keeps_hard_negatives_apart(tmp_path):
     assert len(works) == len(VARIANTS)
 
 
+def test_sources_with_titles_only_still_train_and_link(tmp_path):
+    """Records with a title and nothing else (no authors, year or identifiers: the rules that
+    estimate λ find no pair) train from a prior of one match per record and link."""
+    job_file, truth = write_job(tmp_path)
+    text = job_file.read_text().replace(', authors = "authors", year = "year", venue = "venue"', "")
+    job_file.write_text(text)
+    job = LinkageJob.from_config(job_file)
+    report = job.run()
+    job.close()
+    assert report["training"]["prior_source"].startswith("one match per record")
+    clusters = clusters_of(tmp_path / "out")
+    assert set(clusters) == set(truth)
+    assert clusters["alpha:a2"] == clusters["beta:b2"]  # "Attention Is All You Need", two casings
+    assert clusters["alpha:a3"] != clusters["alpha:a4"]  # Part I and Part II
+
+
 def test_rerun_gives_identical_clusters_and_weights(tmp_path):
     job_file, _ = write_job(tmp_path)
     results = []

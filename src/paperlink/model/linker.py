@@ -359,7 +359,14 @@ def train(linker: Linker, con: duckdb.DuckDBPyConnection, config: TrainingConfig
     linker.training.estimate_probability_two_random_records_match(
         config.deterministic_rules, recall=config.recall
     )
-    summary["probability_two_random_records_match"] = linker._settings_obj._probability_two_random_records_match
+    settings = linker._settings_obj
+    if not 0 < settings._probability_two_random_records_match < 1:
+        # the rules found no pair (e.g. records without authors or identifiers): start from one
+        # match per record; refine_prior (on by default) re-estimates it from the trained model
+        records = con.execute("SELECT count(*) FROM features").fetchall()[0][0]
+        settings._probability_two_random_records_match = min(0.5, records / max(_total_pairs(con, settings._link_type), 1))
+        summary["prior_source"] = "one match per record (the deterministic rules found no pair)"
+    summary["probability_two_random_records_match"] = settings._probability_two_random_records_match
     lap("prior")
     linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=seed)
     lap("u")
