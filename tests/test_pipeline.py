@@ -118,6 +118,18 @@ def test_sources_with_titles_only_still_train_and_link(tmp_path):
     assert clusters["alpha:a3"] != clusters["alpha:a4"]  # Part I and Part II
 
 
+def test_shipped_default_model_has_the_default_settings_levels():
+    """The fallback model for small inputs is regenerated with the settings
+    (``python -m paperlink.model.default_model``): the same comparisons and levels, in order."""
+    from paperlink.model.default_model import DEFAULT_MODEL
+    from paperlink.model.linker import DEFAULT_SETTINGS
+
+    def levels(model: dict) -> list:
+        return [(c["output_column_name"], [(lv["sql_condition"], lv.get("label_for_charts")) for lv in c["comparison_levels"]])
+                for c in model["comparisons"]]
+    assert levels(json.loads(DEFAULT_MODEL.read_text())) == levels(json.loads(DEFAULT_SETTINGS.read_text()))
+
+
 def test_rerun_gives_identical_clusters_and_weights(tmp_path):
     job_file, _ = write_job(tmp_path)
     results = []
