@@ -118,6 +118,31 @@ def test_sources_with_titles_only_still_train_and_link(tmp_path):
     assert clusters["alpha:a3"] != clusters["alpha:a4"]  # Part I and Part II
 
 
+def test_records_without_a_title_link_by_authors_and_first_page(tmp_path):
+    """A citation whose title was lost (authors, year, venue and pages left) is loaded, not
+    rejected, and joins its work through the first-author + first-page block (it has no year
+    either, so the first-author + year block cannot pair it); a record with
+    nothing to link on (no title, identifier or authors) is rejected with that reason."""
+    job_file, _ = write_job(tmp_path)
+    for name, rows in (("alpha", [["p1", "Instance-Based Learning Algorithms", "David W. Aha; Dennis Kibler; Marc K. Albert", 1991, "Machine Learning", "37-66"]]),
+                       ("beta", [["q1", "", "Aha, D. W.; Kibler, D.; Albert, M. K.", "", "Machine Learning", "pp. 37-66"],
+                                 ["q2", "", "", 1991, "Machine Learning", "37-66"]])):
+        with open(tmp_path / f"{name}.csv", newline="") as fh:
+            table = list(csv.reader(fh))
+        table[0].append("pages")
+        table[1:] = [r + [""] for r in table[1:]] + rows
+        with open(tmp_path / f"{name}.csv", "w", newline="") as fh:
+            csv.writer(fh).writerows(table)
+    job_file.write_text(job_file.read_text().replace('venue = "venue" }', 'venue = "venue", pages = "pages" }'))
+    job = LinkageJob.from_config(job_file)
+    job.run()
+    rejected = job.con.execute("SELECT source, reason FROM rejected_records").fetchall()
+    job.close()
+    assert rejected == [("beta", "no title, identifier or authors")]
+    clusters = clusters_of(tmp_path / "out")
+    assert clusters["beta:q1"] == clusters["alpha:p1"]
+
+
 def test_shipped_default_model_has_the_default_settings_levels():
     """The fallback model for small inputs is regenerated with the settings
     (``python -m paperlink.model.default_model``): the same comparisons and levels, in order."""

@@ -81,7 +81,7 @@ def test_run_report_accounts_for_every_record(done_run):
     reasons = sorted(r[0][:40] for r in con.execute(
         "SELECT reason FROM rejected_records WHERE source = 'alpha'").fetchall())
     con.close()
-    assert reasons == ["duplicate source_id a0 (first loaded fro", "no title and no identifier"]
+    assert reasons == ["duplicate source_id a0 (first loaded fro", "no title, identifier or authors"]
 
 
 @pytest.mark.parametrize("tamper, message", [

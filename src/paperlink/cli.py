@@ -226,6 +226,9 @@ def evaluate(
         table.add_row(name.replace("_", " "), *(f"{r[k]:.4f}" for k in ("precision", "recall", "f1")), f"{r['threshold']}")
     Console().print(table)
     Console().print(f"pair completeness {result['pair_completeness']:.4f}; candidate pairs {result['candidate_pairs']:,}")
+    if result["gold_pairs_not_in_run"]:
+        Console().print(f"{result['gold_pairs_not_in_run']:,} of {result['gold_pairs']:,} gold pairs have a record the run "
+                        "does not hold (see rejected_records); they count as missed")
     for kind in ("false_positives", "false_negatives"):
         ex = Table(title=kind.replace("_", " "))
         for col in ("weight", "left", "right"):

@@ -3,7 +3,8 @@
 Gold is a CSV of pairs (``record_id_l,record_id_r``) or of entity labels (``record_id,entity_id``).
 Scores: clusters as pairs (every pair inside a cluster is a predicted match), scored pairs at the
 run's threshold and over a sweep of thresholds, blocking pair completeness (share of gold pairs
-that the blocking rules produce) and the number of candidate pairs.  ``scope="cross_source"``
+that the blocking rules produce) and the number of candidate pairs.  Every gold pair counts: one
+with a record the run does not hold (rejected at load, or not given) is a missed pair.  ``scope="cross_source"``
 scores only pairs of records from different sources (record linkage); ``"all"`` every pair.
 """
 
@@ -70,11 +71,12 @@ def evaluate_run(con: duckdb.DuckDBPyConnection, gold: str | Path, settings: dic
     if scope not in ("all", "cross_source"):
         raise GoldError("scope must be 'all' or 'cross_source'")
     load_gold(con, gold)
-    keep = _scope_filter(scope, "a", "b")
+    # every gold pair counts: one whose record is not in the run (rejected at load, or never
+    # given) is a pair the run missed, not a pair to leave out of recall
     con.execute(f"""CREATE OR REPLACE TEMP TABLE gold_scoped AS
-        SELECT g.* FROM gold_pairs g JOIN records x ON x.record_id = g.a JOIN records y ON y.record_id = g.b
-        WHERE {keep}""")
-    n_gold = con.execute("SELECT count(*) FROM gold_scoped").fetchall()[0][0]
+        SELECT g.* FROM gold_pairs g WHERE {_scope_filter(scope, "a", "b")}""")
+    n_gold, n_outside = con.execute("""SELECT count(*), count(*) FILTER (WHERE x.record_id IS NULL OR y.record_id IS NULL)
+        FROM gold_scoped g LEFT JOIN records x ON x.record_id = g.a LEFT JOIN records y ON y.record_id = g.b""").fetchall()[0]
 
     # clusters as pairs
     con.execute(f"""CREATE OR REPLACE TEMP TABLE cluster_pairs AS
@@ -82,7 +84,7 @@ def evaluate_run(con: duckdb.DuckDBPyConnection, gold: str | Path, settings: dic
         ON x.cluster_id = y.cluster_id AND x.record_id < y.record_id WHERE {_scope_filter(scope, 'x.record_id', 'y.record_id')}""")
     tp = con.execute("SELECT count(*) FROM cluster_pairs JOIN gold_scoped USING (a, b)").fetchall()[0][0]
     n_pred = con.execute("SELECT count(*) FROM cluster_pairs").fetchall()[0][0]
-    result = {"scope": scope, "gold_pairs": n_gold, **_prf(tp, n_pred - tp, n_gold - tp)}
+    result = {"scope": scope, "gold_pairs": n_gold, "gold_pairs_not_in_run": n_outside, **_prf(tp, n_pred - tp, n_gold - tp)}
 
     # scored pairs: at the threshold and over a sweep
     con.execute(f"""CREATE OR REPLACE TEMP TABLE scored AS
@@ -128,8 +130,8 @@ def count_candidate_pairs(con: duckdb.DuckDBPyConnection, settings: dict, table:
 def _examples(con, pairs_sql: str, n: int, order: str) -> list[dict]:
     rows = con.execute(f"""
         WITH p AS ({pairs_sql})
-        SELECT s.match_weight, x.record_id, x.title, x.authors[1:3], x.year, y.record_id, y.title, y.authors[1:3], y.year
-        FROM p JOIN records x ON x.record_id = p.a JOIN records y ON y.record_id = p.b
+        SELECT s.match_weight, p.a, x.title, x.authors[1:3], x.year, p.b, y.title, y.authors[1:3], y.year
+        FROM p LEFT JOIN records x ON x.record_id = p.a LEFT JOIN records y ON y.record_id = p.b
         LEFT JOIN scored s ON s.a = p.a AND s.b = p.b
         ORDER BY s.match_weight {order} NULLS LAST, p.a, p.b LIMIT {int(n)}""").fetchall()
     keys = ["match_weight", "record_id_l", "title_l", "authors_l", "year_l", "record_id_r", "title_r", "authors_r", "year_r"]

@@ -505,8 +505,8 @@ def _projection_sql(spec: SourceSpec, fmt: SourceFormat, items: str) -> str:
             WHEN jt IS NULL THEN 'invalid JSON'
             WHEN skip THEN NULL
             WHEN no_object THEN 'not a record object (JSON ' || jt || ')'
-            WHEN title IS NULL AND doi IS NULL AND arxiv_id IS NULL AND pmid IS NULL
-                THEN 'no title and no identifier'
+            WHEN title IS NULL AND doi IS NULL AND arxiv_id IS NULL AND pmid IS NULL AND coalesce(len(authors), 0) = 0
+                THEN 'no title, identifier or authors'
         END AS reason,
         '{source}:' || src_id AS record_id, '{source}' AS source, src_id AS source_id, '{fmt.name}' AS format,
         title, authors, year, publication_date, venue, volume, issue, pages, doi, arxiv_id, pmid,
