@@ -144,6 +144,26 @@ def test_citation_titles_lose_report_numbers_and_split_initials_are_not_authors(
     assert con.execute("SELECT author_surnames FROM features").fetchall() == [(["banerji", "utgoff", "mitchell"],)]
 
 
+def test_a_surname_a_citation_parser_left_in_the_title_is_dropped():
+    """'Fahlman (1988): Faster-Learning ...' and 'Utgoff "Shift of Bias ..."' are titles with
+    the author's surname (and year) in front; a title that starts with a quote or names a year
+    in its own words keeps them."""
+    con = connect()
+    norm = lambda t: con.execute("SELECT pl_title_norm(?)", [t]).fetchall()[0][0]  # noqa: E731
+    titles = {
+        "Fahlman (1988): Faster-Learning Variations on Back-Propagation,": "faster learning variations on back propagation",
+        "Lebiere (1990), The Cascade-Correlation Learning Architecture,": "the cascade correlation learning architecture",
+        'Quinlan (1993) "Combining instance-based and model-based learning",': "combining instance based and model based learning",
+        'Utgoff "Shift of Bias for Inductive Concept Learning"': "shift of bias for inductive concept learning",
+        'Christi an, "The Cascade--Correlation Learning Architecture",': "the cascade correlation learning architecture",
+        "Smith and Jones (1990): Query Evaluation": "query evaluation",
+        'Beyond "Bag of Words": a study': "beyond bag of words a study",
+        'The "Big Data" Hype': "the big data hype",
+        "Cascade (1990) is a method": "cascade 1990 is a method",
+    }
+    assert {t: norm(t) for t in titles} == titles
+
+
 def test_title_norm_drops_notes_on_the_kind_of_item():
     """A note one catalogue adds to a title ("- Book Review", "(Panel Abstract)", "(demo
     abstract):") is not part of the title; the same words as the title itself are."""

@@ -40,10 +40,14 @@ CREATE OR REPLACE MACRO pl_item_kind_pattern() AS
 -- "(1991)", its trailing ". In Proc. ..." and a report number after it ("(CMU-CS-88-162)",
 -- ", Technical Report CMU-CS-88-162") dropped, and so is a note on the kind of item, at
 -- the end after " - " or ":" or anywhere in brackets ("... - Book Review", "(Panel Abstract)",
--- "DEVise (demo abstract): ...").  The "compact" form also ignores spaces ("half inversion" =
--- "halfinversion").
-CREATE OR REPLACE MACRO pl_title_norm(s) AS pl_text_norm(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(s,
+-- "DEVise (demo abstract): ...").  A citation parser's slip that left the author's surname in
+-- the title goes too: "Fahlman (1988): Faster-Learning ...", 'Utgoff "Shift of Bias ..."'.
+-- The "compact" form also ignores spaces ("half inversion" = "halfinversion").
+CREATE OR REPLACE MACRO pl_title_norm(s) AS pl_text_norm(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+    regexp_replace(regexp_replace(s,
     '^\s*(\[[A-Z]{1,10}\]\s*)+', ''),
+    '^\s*[A-Z][\w''-]+(\s+(and|&)\s+[A-Z][\w''-]+)?,?\s+\((1[89]|20)\d\d[a-z]?\)[.,:;]?\s+(["A-Z])', '\4'),
+    '^\s*[A-Z][\w''.-]*(\s+[\w''.-]+)?\s*[,:]?\s*"(([^"\s]+\s+){2,}[^"\s][^"]*)"\s*[.,]?\s*$', '\2'),
     '\s*(\(\s*[A-Z]{2,}[A-Z-]*-\d+-\d+\s*\)|[,.(]\s*(Technical Report|Tech\.? Rep(ort|\.)?)\s+[\w-]*\d.*|[,.(]\s*TR[\s-]+[\w-]*\d[\w-]*\)?)\s*[.,]?\s*$', ''),
     '^\s*\(?(1[89]|20)\d\d[a-z]?\)[.,:;]?\s+(\S)', '\2'),
     '([^.\s]{3,}[.,])\s+In\s+(Proc\.|Proceedings|[A-Z]\.).*$', '\1'),
