@@ -93,6 +93,20 @@ def test_letters_without_accents_ligatures_and_invisible_hyphens_do_not_split_wo
         == ["lukasiewicz", "yildiz", "sorensen", "dordevic"]
 
 
+def test_mojibake_is_repaired_and_unencodable_letters_do_not_split_a_name():
+    """UTF-8 read as cp1252 or Latin-1 ("SjÃ¶strÃ¶m", also the letters ftfy leaves: "Ã…ke",
+    "ÄŒapek") reads as the text it was; a letter an export wrote as "?" or "�" is left out of
+    the name instead of splitting it; text that only looks odd stays as it is."""
+    con = connect()
+    norm = lambda f, v: con.execute(f"SELECT {f}(?)", [v]).fetchall()[0][0]  # noqa: E731
+    assert [norm("pl_text_norm", v) for v in ["SjÃ¶strÃ¶m", "SjÃƒÂ¶strÃƒÂ¶m", "Per-Ã…ke Larson", "ÄŒapek", "naÃ¯ve Dâ€™Souza"]] \
+        == ["sjostrom", "sjostrom", "per ake larson", "capek", "naive d souza"]
+    assert [norm("pl_repair", v) for v in ["café²", "Where's the beef?", "Ã\x81lvaro"]] == ["café²", "Where's the beef?", "Álvaro"]
+    surname = lambda n: norm("pl_surname_of_core", norm("pl_name_core", n))  # noqa: E731
+    assert [surname(n) for n in ["Sj?str?m, A.", "A. Sj\ufffdstr\ufffdm", "Per-Ã…ke Larson"]] == ["sjstrm", "sjstrm", "larson"]
+    assert author_levels([(["Per-Åke Larson", "Anna Sjöström"], ["Per-Ã…ke Larson", "Anna SjÃ¶strÃ¶m"])]) == ["same authors"]
+
+
 def test_a_record_without_a_year_takes_the_year_its_venue_names():
     """A scraped record's venue often carries the year its own year field lacks; a series volume
     ("LNCS 2001") is not a year, and a record's own year wins."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -53,13 +54,31 @@ def _html_unescape(value: str | None) -> str | None:
     return None if value is None else html.unescape(value)
 
 
+# A letter's UTF-8 bytes read as cp1252 or Latin-1: a lead byte (Â..ô) and one to three
+# continuation bytes (\x80-\xbf, or the cp1252 characters that stand for them).
+_MOJIBAKE_LETTER = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{1,3}")
+
+
+def _as_utf8(match: re.Match) -> str:
+    text = match.group(0)
+    try:
+        raw = b"".join(ch.encode("cp1252") if ch not in "\x81\x8d\x8f\x90\x9d" else ch.encode("latin-1") for ch in text)
+        return raw.decode("utf-8")
+    except UnicodeError:
+        return text
+
+
 def _fix_text(value: str | None) -> str | None:
-    """Repair mojibake (UTF-8 read as Latin-1/cp1252, e.g. "SjÃ¶strÃ¶m") with ftfy."""
+    """Repair mojibake (UTF-8 read as Latin-1/cp1252, e.g. "SjÃ¶strÃ¶m") with ftfy, then the
+    letters ftfy leaves as they are ("Ã…ke" for "Åke", "ÄŒapek" for "Čapek"), each one only
+    where its characters are the bytes of one UTF-8 letter."""
     if value is None:
         return None
     import ftfy
 
-    return ftfy.fix_encoding(value)
+    return _MOJIBAKE_LETTER.sub(_as_utf8, ftfy.fix_encoding(value))
 
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, name: str) -> None:

@@ -62,9 +62,13 @@ CREATE OR REPLACE MACRO pl_title_markers(t) AS list_sort(list_distinct(list_conc
     regexp_extract_all(t, '\b(?:ii|iii|iv|vi|vii|viii|ix|xi|xii)$'),
     regexp_extract_all(t, '\b(?:erratum|errata|corrigendum|correction|corrections|retraction|retracted|reply|rejoinder|addendum)\b'))));
 
--- A name without homonym numbers and suffixes ("Jian Sun 0001", "Smith Jr.").
+-- A name without homonym numbers and suffixes ("Jian Sun 0001", "Smith Jr."); a letter an export
+-- could not encode, written "?" or "�" ("Sj?str?m"), is left out rather than splitting the name
+-- ("sjstrm", not "sj str m").
 CREATE OR REPLACE MACRO pl_name_core(name) AS
-    regexp_replace(trim(pl_repair(name)), '\s+(\d{4}|jr\.?|sr\.?|ii|iii|iv|et al\.?)$', '', 'i');
+    regexp_replace(list_transform([trim(pl_repair(name))], lambda v: CASE WHEN contains(v, '?') OR contains(v, '�')
+        THEN regexp_replace(regexp_replace(v, '(\pL)[?�]+(\pL)', '\1\2', 'g'), '(\pL)[?�]+(\pL)', '\1\2', 'g') ELSE v END)[1],
+        '\s+(\d{4}|jr\.?|sr\.?|ii|iii|iv|et al\.?)$', '', 'i');
 
 -- Author surname from one name in any of "Family, Given" / "Given Family" / "G. Family" /
 -- "Family G. E." forms, normalised like titles: the last word of the family name, so that
