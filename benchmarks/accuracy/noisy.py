@@ -3,7 +3,8 @@
 Source ``dblp`` is DBLP2.csv as it is; source ``scholar`` holds every ACM record 1-3 times
 (about 60/30/10 %), each copy with its own seeded noise like a Google Scholar export: titles
 truncated, lower-cased, with a typo or a "[PDF]"/"[CITATION]" tag; authors as initials,
-truncated lists, surname typos; years missing or off by one; venues missing or cut to one word.
+truncated lists, surname typos; years missing or off by one; venues missing or cut to one word;
+pages read in the wrong encoding (mojibake: "LudÃ¤scher") or with "?" for letters outside ASCII.
 The files are written to a directory the caller gives (a temporary one: the third-party data
 is never copied into the project).  The job is ``dedupe_only`` over both sources (the default
 settings), scored over all pairs: cross-source links and the duplicates inside ``scholar``.
@@ -93,6 +94,23 @@ def _noisy_copy(rng: random.Random, row: dict, k: int) -> dict:
             "authors": _noisy_authors(rng, row["authors"]), "venue": venue, "year": year}
 
 
+def _as_cp1252(text: str) -> str:
+    """UTF-8 text read as cp1252 (Latin-1 for the bytes cp1252 leaves undefined): mojibake."""
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in text.encode("utf-8"))
+
+
+def _garbled(rng: random.Random, copy: dict) -> dict:
+    """A page scraped with the wrong encoding: UTF-8 read as cp1252 ("Ludäscher" ->
+    "LudÃ¤scher", 12 %), or letters outside ASCII written as "?" ("Lud?scher", 4 %)."""
+    r = rng.random()
+    fields = ("title", "authors", "venue")
+    if r < 0.12:
+        return {**copy, **{k: _as_cp1252(copy[k]) for k in fields}}
+    if r < 0.16:
+        return {**copy, **{k: "".join(ch if ord(ch) < 128 else "?" for ch in copy[k]) for k in fields}}
+    return copy
+
+
 def make_noisy_dblp_acm(out_dir: Path, seed: int = 7, limit: int | None = None,
                         duplicate_free: tuple[str, ...] = ()) -> tuple[Path, Path]:
     """Write dblp.csv, scholar.csv, gold.csv (record_id,entity_id) and job.toml into ``out_dir``;
@@ -102,6 +120,7 @@ def make_noisy_dblp_acm(out_dir: Path, seed: int = 7, limit: int | None = None,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
+    encoding_rng = random.Random(seed + 1000)  # its own stream: the other noise stays as it was
     mapping = [(m["idDBLP"], m["idACM"]) for m in _read("DBLP-ACM_perfectMapping.csv")][:limit]
     dblp, acm = _read("DBLP2.csv"), _read("ACM.csv")
     if limit is not None:
@@ -116,7 +135,7 @@ def make_noisy_dblp_acm(out_dir: Path, seed: int = 7, limit: int | None = None,
         row = {k: html.unescape(v) for k, v in row.items()}
         entity = f"dblp:{partner[row['id']]}" if row["id"] in partner else f"acm:{row['id']}"
         for k in range(1, 1 + rng.choices([1, 2, 3], [60, 30, 10])[0]):
-            copy = _noisy_copy(rng, row, k)
+            copy = _garbled(encoding_rng, _noisy_copy(rng, row, k))
             scholar.append(copy)
             gold.append((f"scholar:{copy['id']}", entity))
     for name, rows in (("dblp", dblp), ("scholar", scholar)):
