@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from test_pipeline import clusters_of, write_job
@@ -101,6 +102,27 @@ def test_threshold_sweep_and_blocking_are_consistent(run):
     assert result["candidate_pairs"] >= 7
 
 
+def test_splink_accuracy_table_counts_the_run_s_scored_pairs(run):
+    """Splink's truth table over the labelled pairs (every scored pair, plus gold pairs blocking
+    missed): the gold pairs the run scored are all true positives at the lowest threshold, as in
+    evaluate's own sweep, and the pair with the rejected record cannot be labelled."""
+    from paperlink.charts import accuracy_table
+
+    _, job_file, pairs, _ = run
+    job = LinkageJob.from_config(job_file)
+    try:
+        evaluate_run(job.con, pairs, job._settings(), job.config.linkage.threshold)
+        scored_gold = job.con.execute("""SELECT count(*) FROM predictions p JOIN gold_scoped g
+            ON g.a = least(p.unique_id_l, p.unique_id_r) AND g.b = greatest(p.unique_id_l, p.unique_id_r)""").fetchall()[0][0]
+        table = accuracy_table(job)
+    finally:
+        job.close()
+    lowest = table.sort_values("truth_threshold").iloc[0]
+    assert lowest["p"] == 5  # six gold pairs, one with the rejected record a9
+    assert lowest["tp"] == scored_gold >= 3
+    assert table["precision"].max() <= 1 and table["recall"].max() == scored_gold / 5
+
+
 def test_cli_prints_json_and_a_table(run):
     tmp, job_file, pairs, _ = run
     runner = CliRunner()
@@ -112,3 +134,8 @@ def test_cli_prints_json_and_a_table(run):
     table = runner.invoke(app, ["evaluate", "-c", str(job_file), "--gold", str(pairs)])
     assert table.exit_code == 0, table.output
     assert "0.4286" in table.output and "1 of 6 gold pairs have a record the run does not hold" in table.output
+    charts = tmp / "out" / "charts"
+    assert sorted(p.name for p in charts.glob("accuracy_*")) == [
+        "accuracy_precision_recall.html", "accuracy_precision_recall.png", "accuracy_threshold_selection.html"]
+    assert result["charts"] and all(Path(p).exists() for p in result["charts"])
+    assert "cdn.jsdelivr" not in (charts / "accuracy_precision_recall.html").read_text()

@@ -25,6 +25,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -402,6 +403,64 @@ def show(chart_or_html, height: int = 450):
         warnings.simplefilter("ignore")  # IPython: "Consider using IPython.display.IFrame instead"
         return HTML(f'<iframe srcdoc="{html.escape(doc, quote=True)}" '
                     f'style="width:100%;height:{int(height)}px;border:0" sandbox="allow-scripts"></iframe>')
+
+
+@contextmanager
+def _labelled(job: LinkageJob, gold: str):
+    """A linker with the trained model and the run's pairs registered as its labels table: every
+    candidate pair the run scored (a match where ``gold`` has it, else a non-match) and the gold
+    pairs blocking never produced (Splink counts those as missed at every threshold).  Gold pairs
+    with a record the run does not hold cannot be scored and are left out."""
+    from paperlink.evaluate import blocking_condition
+    from paperlink.model.linker import make_linker
+
+    job._require("predictions", "predict")
+    name = _name("accuracy_labels")
+    job.con.execute(f"""CREATE OR REPLACE TEMP TABLE {name} AS
+        WITH scored AS (
+            SELECT least(unique_id_l, unique_id_r) AS a, greatest(unique_id_l, unique_id_r) AS b FROM predictions
+        ), labelled AS (
+            SELECT s.a, s.b, (g.a IS NOT NULL)::DOUBLE AS clerical_match_score FROM scored s LEFT JOIN {gold} g USING (a, b)
+            UNION ALL
+            SELECT g.a, g.b, 1.0 FROM {gold} g ANTI JOIN scored s USING (a, b)
+        )
+        SELECT l.source_dataset AS source_dataset_l, t.a AS unique_id_l, r.source_dataset AS source_dataset_r,
+               t.b AS unique_id_r, t.clerical_match_score
+        FROM labelled t JOIN features l ON l.unique_id = t.a JOIN features r ON r.unique_id = t.b""")
+    # Splink scores a labelled pair its blocking rules would not produce as -999; it cannot read
+    # exploded-array rules, so it gets their union as one condition (as pair completeness counts it)
+    model = job._model()
+    linker = make_linker(job.con, {**model, "retain_matching_columns": True, "retain_intermediate_calculation_columns": True,
+                                   "blocking_rules_to_generate_predictions": [{"blocking_rule": blocking_condition(model)}]})
+    try:
+        yield linker, linker.table_management.register_labels_table(linker._db_api.register(name))
+    finally:
+        linker.table_management.delete_tables_created_by_splink_from_db()
+        job.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def accuracy_table(job: LinkageJob, gold: str = "gold_scoped"):
+    """Splink's truth table against the gold pairs in ``gold`` (left by
+    :func:`paperlink.evaluate.evaluate_run`): precision, recall and F1 at every match weight."""
+    with _labelled(job, gold) as (linker, labels):
+        return linker.evaluation.accuracy_analysis_from_labels_table(
+            labels, output_type="table", add_metrics=["f1"]).as_pandas_dataframe()
+
+
+def accuracy_charts(job: LinkageJob, gold: str = "gold_scoped", out_dir: str | Path | None = None,
+                    png: bool = True) -> list[Path]:
+    """Splink's accuracy charts against the gold pairs in ``gold`` (left by
+    :func:`paperlink.evaluate.evaluate_run`): ``accuracy_precision_recall`` and the interactive
+    ``accuracy_threshold_selection`` tool, written into ``<out>/charts/``."""
+    target = (Path(out_dir) if out_dir is not None else job.out_dir) / CHARTS_DIR
+    written: list[Path] = []
+    with _labelled(job, gold) as (linker, labels):
+        for kind in ("precision_recall", "threshold_selection"):
+            chart = linker.evaluation.accuracy_analysis_from_labels_table(
+                labels, output_type=kind, match_weight_round_to_nearest=0.1, add_metrics=["f1"])
+            # the threshold-selection tool is interactive: a PNG would show one state of it
+            written += save_chart(chart, target, f"accuracy_{kind}", png and kind == "precision_recall")
+    return written
 
 
 def write_all_charts(job: LinkageJob, out_dir: str | Path | None = None, png: bool = True,

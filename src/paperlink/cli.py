@@ -188,6 +188,8 @@ def evaluate(
     out: Optional[Path] = OutOpt,
     scope: str = typer.Option("all", help="all (deduplication) or cross_source (record linkage)"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    charts: bool = typer.Option(True, "--charts/--no-charts",
+                                help="with --gold, write Splink's precision-recall and threshold-selection charts into <out>/charts/"),
 ) -> None:
     """Score a finished run against ground truth (precision, recall, F1, blocking) and/or reviewed pairs."""
     try:
@@ -199,6 +201,10 @@ def evaluate(
         job.require_matching_run()
         from_labels = evaluate_labels(job.con, job.config.linkage.threshold, scope=scope) if labels else None
         result = evaluate_run(job.con, gold, job._settings(), job.config.linkage.threshold, scope=scope) if gold else None
+        if result is not None and charts:
+            from paperlink.charts import accuracy_charts
+
+            result["charts"] = [str(p) for p in accuracy_charts(job)]
     except Exception as exc:
         _fail(exc)
         return
@@ -237,6 +243,8 @@ def evaluate(
             w = "" if e["match_weight"] is None else f"{e['match_weight']:.1f}"
             ex.add_row(w, f"{e['record_id_l']}\n{e['title_l']} ({e['year_l']})", f"{e['record_id_r']}\n{e['title_r']} ({e['year_r']})")
         Console().print(ex)
+    if result.get("charts"):
+        Console().print("charts: " + ", ".join(result["charts"]))
 
 
 @app.command()
