@@ -36,18 +36,21 @@ CREATE OR REPLACE MACRO pl_text_norm(s) AS nullif(trim(regexp_replace(
 CREATE OR REPLACE MACRO pl_item_kind_pattern() AS
     '(extended abstract|abstract|panel abstract|panel|panel session|demonstration description|demonstration|demo abstract|demo|poster|invited talk|keynote|book review|tutorial)';
 
+-- The author's surname (and year) a citation parser left in front of a title: "Fahlman (1988):
+-- Faster-Learning ...", 'Utgoff "Shift of Bias ..."' (not 'Erratum "..."' or 'Comments on "..."').
+CREATE OR REPLACE MACRO pl_title_author_slip(s) AS list_transform(
+    [regexp_replace(s, '^\s*[A-Z][\w''-]+(\s+(and|&)\s+[A-Z][\w''-]+)?,?\s+\((1[89]|20)\d\d[a-z]?\)[.,:;]?\s+(["A-Z])', '\4')],
+    lambda v: CASE WHEN regexp_matches(v, '^\s*(?i:errat\w*|corrigend\w*|correction\w*|retract\w*|repl\w*|rejoinder|addend\w*|comment\w*|response|review\w*|re)\b') THEN v
+        ELSE regexp_replace(v, '^\s*([A-Z][a-z''-]{2,})\s*,?\s*"(([^"\s]+\s+){2,}[^"\s][^"]*)"\s*[.,]?\s*$', '\2') END)[1];
+
 -- Title normal form: web-scraped "[PDF]" / "[HTML]" / "[CITATION]" tags, a citation's leading
 -- "(1991)", its trailing ". In Proc. ..." and a report number after it ("(CMU-CS-88-162)",
 -- ", Technical Report CMU-CS-88-162") dropped, and so is a note on the kind of item, at
 -- the end after " - " or ":" or anywhere in brackets ("... - Book Review", "(Panel Abstract)",
--- "DEVise (demo abstract): ...").  A citation parser's slip that left the author's surname in
--- the title goes too: "Fahlman (1988): Faster-Learning ...", 'Utgoff "Shift of Bias ..."'.
+-- "DEVise (demo abstract): ...").  So does a surname left in front of it (pl_title_author_slip).
 -- The "compact" form also ignores spaces ("half inversion" = "halfinversion").
-CREATE OR REPLACE MACRO pl_title_norm(s) AS pl_text_norm(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-    regexp_replace(regexp_replace(s,
-    '^\s*(\[[A-Z]{1,10}\]\s*)+', ''),
-    '^\s*[A-Z][\w''-]+(\s+(and|&)\s+[A-Z][\w''-]+)?,?\s+\((1[89]|20)\d\d[a-z]?\)[.,:;]?\s+(["A-Z])', '\4'),
-    '^\s*[A-Z][\w''.-]*(\s+[\w''.-]+)?\s*[,:]?\s*"(([^"\s]+\s+){2,}[^"\s][^"]*)"\s*[.,]?\s*$', '\2'),
+CREATE OR REPLACE MACRO pl_title_norm(s) AS pl_text_norm(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+    pl_title_author_slip(regexp_replace(s, '^\s*(\[[A-Z]{1,10}\]\s*)+', '')),
     '\s*(\(\s*[A-Z]{2,}[A-Z-]*-\d+-\d+\s*\)|[,.(]\s*(Technical Report|Tech\.? Rep(ort|\.)?)\s+[\w-]*\d.*|[,.(]\s*TR[\s-]+[\w-]*\d[\w-]*\)?)\s*[.,]?\s*$', ''),
     '^\s*\(?(1[89]|20)\d\d[a-z]?\)[.,:;]?\s+(\S)', '\2'),
     '([^.\s]{3,}[.,])\s+In\s+(Proc\.|Proceedings|[A-Z]\.).*$', '\1'),
