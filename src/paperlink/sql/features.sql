@@ -69,8 +69,9 @@ CREATE OR REPLACE MACRO pl_title_markers(t) AS list_sort(list_distinct(list_conc
 -- could not encode, written "?" or "�" ("Sj?str?m"), is left out rather than splitting the name
 -- ("sjstrm", not "sj str m").
 CREATE OR REPLACE MACRO pl_name_core(name) AS
-    regexp_replace(list_transform([trim(pl_repair(name))], lambda v: CASE WHEN contains(v, '?') OR contains(v, '�')
-        THEN regexp_replace(regexp_replace(v, '(\pL)[?�]+(\pL)', '\1\2', 'g'), '(\pL)[?�]+(\pL)', '\1\2', 'g') ELSE v END)[1],
+    regexp_replace(trim(CASE WHEN contains(name, '?') OR contains(name, '�')
+        THEN regexp_replace(regexp_replace(pl_repair(name), '(\pL)[?�]+(\pL)', '\1\2', 'g'), '(\pL)[?�]+(\pL)', '\1\2', 'g')
+        ELSE pl_repair(name) END),
         '\s+(\d{4}|jr\.?|sr\.?|ii|iii|iv|et al\.?)$', '', 'i');
 
 -- Author surname from one name in any of "Family, Given" / "Given Family" / "G. Family" /
