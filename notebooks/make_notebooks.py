@@ -19,10 +19,13 @@ PARAMETERS = '''\
 CONFIG = "../linkage_config/job.toml"   # the job file of the run
 OUT = None                              # its output directory (None: the job's [output] dir)
 
-# A run given from outside (tests, CI, papermill -p): PAPERLINK_CONFIG / PAPERLINK_OUT.
+GOLD = "../work/demo/gold.csv"          # ground truth, if there is any (02_pairs scores the run against it)
+
+# A run given from outside (tests, CI, papermill -p): PAPERLINK_CONFIG / PAPERLINK_OUT / PAPERLINK_GOLD.
 import os
 CONFIG = os.environ.get("PAPERLINK_CONFIG", CONFIG)
-OUT = os.environ.get("PAPERLINK_OUT", OUT)'''
+OUT = os.environ.get("PAPERLINK_OUT", OUT)
+GOLD = os.environ.get("PAPERLINK_GOLD", GOLD)'''
 
 SETUP = '''\
 import json
@@ -168,6 +171,22 @@ def pairs() -> nbformat.NotebookNode:
             "viewer = charts.comparison_viewer(job, linker, job.out_dir / 'charts' / 'comparison_viewer.html')\n"
             "print(viewer)\n"
             "charts.show(viewer, height=950)"),
+        new_markdown_cell(
+            "## Accuracy against ground truth\n\nWhere the run has ground truth (`GOLD`: pairs "
+            "`record_id_l,record_id_r` or labels `record_id,entity_id`; the demo corpus writes one), the run is "
+            "scored as `paperlink evaluate` does: clusters as pairs, scored pairs at the threshold and at the best "
+            "threshold. Splink's precision-recall curve covers every scored pair and the gold pairs blocking "
+            "missed, so its right end is the recall blocking allows."),
+        new_code_cell(
+            "from pathlib import Path\n"
+            "if GOLD and Path(GOLD).exists():\n"
+            "    acc = job.evaluate(GOLD)\n"
+            "    rows = {'clusters': acc, 'pairs at threshold': acc['pairs_at_threshold'], 'pairs, best threshold': acc['pairs_best']}\n"
+            "    display(pd.DataFrame({k: {m: v[m] for m in ('precision', 'recall', 'f1')} for k, v in rows.items()}).T)\n"
+            "    print(f\"pair completeness {acc['pair_completeness']}, candidate pairs {acc['candidate_pairs']:,}\")\n"
+            "    display(charts.show(charts.accuracy_chart(job, 'precision_recall'), height=480))\n"
+            "else:\n"
+            "    print(f'no ground truth at {GOLD}: nothing to score')"),
         new_code_cell("job.close()"),
     ]
     return new_notebook(cells=cells, metadata=METADATA)

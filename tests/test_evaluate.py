@@ -12,7 +12,6 @@ from test_pipeline import clusters_of, write_job
 from typer.testing import CliRunner
 
 from paperlink.cli import app
-from paperlink.evaluate import evaluate_run
 from paperlink.pipeline import LinkageJob
 
 # The run links each work of alpha (a0..a7) with its copy in beta (b0..b7, no b6): 7 predicted
@@ -58,7 +57,7 @@ def run(tmp_path_factory):
 def evaluate(job_file, gold, scope):
     job = LinkageJob.from_config(job_file)
     try:
-        return evaluate_run(job.con, gold, job._settings(), job.config.linkage.threshold, scope=scope)
+        return job.evaluate(gold, scope=scope)
     finally:
         job.close()
 
@@ -111,7 +110,7 @@ def test_splink_accuracy_table_counts_the_run_s_scored_pairs(run):
     _, job_file, pairs, _ = run
     job = LinkageJob.from_config(job_file)
     try:
-        evaluate_run(job.con, pairs, job._settings(), job.config.linkage.threshold)
+        job.evaluate(pairs)
         scored_gold = job.con.execute("""SELECT count(*) FROM predictions p JOIN gold_scoped g
             ON g.a = least(p.unique_id_l, p.unique_id_r) AND g.b = greatest(p.unique_id_l, p.unique_id_r)""").fetchall()[0][0]
         table = accuracy_table(job)

@@ -47,6 +47,7 @@ def test_notebooks_are_generated_and_have_no_outputs():
 def test_notebook_executes(name, small_run, monkeypatch):
     monkeypatch.setenv("PAPERLINK_CONFIG", str(small_run))
     monkeypatch.setenv("PAPERLINK_OUT", str(small_run.parent / "out"))
+    monkeypatch.setenv("PAPERLINK_GOLD", str(small_run.parent / "gold.csv"))
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
                                      resources={"metadata": {"path": str(NOTEBOOKS)}})
@@ -62,6 +63,8 @@ def test_notebook_executes(name, small_run, monkeypatch):
     # the run given by parameter, not the demo run, was opened
     stdout = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert str(small_run.parent / "out") in stdout
+    if name == "02_pairs.ipynb":  # scored against the run's ground truth, with Splink's precision-recall curve
+        assert "pair completeness" in stdout and "no ground truth" not in stdout
     for h in charts_shown:  # shown offline: nothing in what the notebook displays loads from the network
         assert not external_refs(html.unescape(h))
     assert seconds < 60, f"{name} took {seconds:.1f} s"

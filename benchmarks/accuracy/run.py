@@ -21,7 +21,6 @@ from pathlib import Path
 import duckdb
 from noisy import make_noisy_dblp_acm  # beside this file
 
-from paperlink.evaluate import evaluate_run
 from paperlink.pipeline import LinkageJob
 
 HERE = Path(__file__).resolve().parent
@@ -53,7 +52,7 @@ def run_dataset(name: str, workdir: Path) -> dict:
     start = time.perf_counter()
     job.run()
     seconds = time.perf_counter() - start
-    result = evaluate_run(job.con, gold, job._settings(), job.config.linkage.threshold, scope=scope)
+    result = job.evaluate(gold, scope=scope)
     job.close()
     return {"dataset": name, "seconds": round(seconds, 1), **{k: result[k] for k in (
         "precision", "recall", "f1", "pair_completeness", "candidate_pairs")},

@@ -440,26 +440,29 @@ def _labelled(job: LinkageJob, gold: str):
 
 
 def accuracy_table(job: LinkageJob, gold: str = "gold_scoped"):
-    """Splink's truth table against the gold pairs in ``gold`` (left by
-    :func:`paperlink.evaluate.evaluate_run`): precision, recall and F1 at every match weight."""
+    """Splink's truth table against the gold pairs in ``gold`` (left by ``job.evaluate``):
+    precision, recall and F1 at every match weight."""
     with _labelled(job, gold) as (linker, labels):
         return linker.evaluation.accuracy_analysis_from_labels_table(
             labels, output_type="table", add_metrics=["f1"]).as_pandas_dataframe()
 
 
+def accuracy_chart(job: LinkageJob, kind: str = "precision_recall", gold: str = "gold_scoped"):
+    """Splink's accuracy chart against the gold pairs in ``gold`` (left by ``job.evaluate``):
+    ``precision_recall``, ``threshold_selection`` (interactive), ``roc`` or ``accuracy``."""
+    with _labelled(job, gold) as (linker, labels):
+        return linker.evaluation.accuracy_analysis_from_labels_table(
+            labels, output_type=kind, match_weight_round_to_nearest=0.1, add_metrics=["f1"])
+
+
 def accuracy_charts(job: LinkageJob, gold: str = "gold_scoped", out_dir: str | Path | None = None,
                     png: bool = True) -> list[Path]:
-    """Splink's accuracy charts against the gold pairs in ``gold`` (left by
-    :func:`paperlink.evaluate.evaluate_run`): ``accuracy_precision_recall`` and the interactive
-    ``accuracy_threshold_selection`` tool, written into ``<out>/charts/``."""
+    """``accuracy_precision_recall`` and the ``accuracy_threshold_selection`` tool written into
+    ``<out>/charts/`` (the tool is interactive: HTML only)."""
     target = (Path(out_dir) if out_dir is not None else job.out_dir) / CHARTS_DIR
     written: list[Path] = []
-    with _labelled(job, gold) as (linker, labels):
-        for kind in ("precision_recall", "threshold_selection"):
-            chart = linker.evaluation.accuracy_analysis_from_labels_table(
-                labels, output_type=kind, match_weight_round_to_nearest=0.1, add_metrics=["f1"])
-            # the threshold-selection tool is interactive: a PNG would show one state of it
-            written += save_chart(chart, target, f"accuracy_{kind}", png and kind == "precision_recall")
+    for kind in ("precision_recall", "threshold_selection"):
+        written += save_chart(accuracy_chart(job, kind, gold), target, f"accuracy_{kind}", png and kind == "precision_recall")
     return written
 
 

@@ -193,14 +193,14 @@ def evaluate(
 ) -> None:
     """Score a finished run against ground truth (precision, recall, F1, blocking) and/or reviewed pairs."""
     try:
-        from paperlink.evaluate import GoldError, evaluate_labels, evaluate_run
+        from paperlink.evaluate import GoldError, evaluate_labels
 
         if gold is None and not labels:
             raise GoldError("give --gold FILE (ground truth) and/or --labels (reviewed pairs)")
         job = _job(config, out)
         job.require_matching_run()
         from_labels = evaluate_labels(job.con, job.config.linkage.threshold, scope=scope) if labels else None
-        result = evaluate_run(job.con, gold, job._settings(), job.config.linkage.threshold, scope=scope) if gold else None
+        result = job.evaluate(gold, scope=scope) if gold else None
         if result is not None and charts:
             from paperlink.charts import accuracy_charts
 

@@ -190,6 +190,13 @@ class LinkageJob:
         return make_linker(self.con, {**self._model(), "retain_matching_columns": True,
                                       "retain_intermediate_calculation_columns": True})
 
+    def evaluate(self, gold: str | Path, scope: str = "all") -> dict:
+        """Score this finished run against ground truth (:func:`paperlink.evaluate.evaluate_run`);
+        leaves the gold pairs in the temp table ``gold_scoped`` for :func:`paperlink.charts.accuracy_chart`."""
+        from paperlink.evaluate import evaluate_run
+
+        return evaluate_run(self.con, gold, self._settings(), self.config.linkage.threshold, scope=scope)
+
     def _model(self) -> dict:
         """The trained model (``model.json``), checked against the ``features`` table."""
         if not self.model_path.exists():
