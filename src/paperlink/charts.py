@@ -461,8 +461,11 @@ def accuracy_charts(job: LinkageJob, gold: str = "gold_scoped", out_dir: str | P
     ``<out>/charts/`` (the tool is interactive: HTML only)."""
     target = (Path(out_dir) if out_dir is not None else job.out_dir) / CHARTS_DIR
     written: list[Path] = []
-    for kind in ("precision_recall", "threshold_selection"):
-        written += save_chart(accuracy_chart(job, kind, gold), target, f"accuracy_{kind}", png and kind == "precision_recall")
+    with _labelled(job, gold) as (linker, labels):
+        for kind in ("precision_recall", "threshold_selection"):
+            chart = linker.evaluation.accuracy_analysis_from_labels_table(
+                labels, output_type=kind, match_weight_round_to_nearest=0.1, add_metrics=["f1"])
+            written += save_chart(chart, target, f"accuracy_{kind}", png and kind == "precision_recall")
     return written
 
 

@@ -54,18 +54,19 @@ def _html_unescape(value: str | None) -> str | None:
     return None if value is None else html.unescape(value)
 
 
-# A letter's UTF-8 bytes read as cp1252 or Latin-1: a lead byte (Â..ô) and one to three
-# continuation bytes (\x80-\xbf, or the cp1252 characters that stand for them).
+# Each byte as a page read in cp1252 shows it (Latin-1 for the five bytes cp1252 leaves undefined),
+# and back.  A letter's UTF-8 bytes so read: a lead byte (Â..ô) and one to three continuation
+# bytes (0x80-0xBF).
+_CP1252 = {b: bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256)}
+_CP1252_BYTE = {ch: b for b, ch in _CP1252.items()}
 _MOJIBAKE_LETTER = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
-    "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{1,3}")
+    "[\u00c2-\u00f4][" + re.escape("".join(_CP1252[b] for b in range(0x80, 0xC0))) + "]{1,3}")
 
 
 def _as_utf8(match: re.Match) -> str:
     text = match.group(0)
     try:
-        raw = b"".join(ch.encode("cp1252") if ch not in "\x81\x8d\x8f\x90\x9d" else ch.encode("latin-1") for ch in text)
-        return raw.decode("utf-8")
+        return bytes(_CP1252_BYTE[ch] for ch in text).decode("utf-8")
     except UnicodeError:
         return text
 

@@ -66,11 +66,11 @@ CREATE OR REPLACE MACRO pl_title_markers(t) AS list_sort(list_distinct(list_conc
     regexp_extract_all(t, '\b(?:erratum|errata|corrigendum|correction|corrections|retraction|retracted|reply|rejoinder|addendum)\b'))));
 
 -- A name without homonym numbers and suffixes ("Jian Sun 0001", "Smith Jr."); a letter an export
--- could not encode, written "?" or "�" ("Sj?str?m"), is left out rather than splitting the name
--- ("sjstrm", not "sj str m").
+-- could not encode, written "?" or "�" before a letter ("Sj?str?m"), is left out rather than
+-- splitting the name ("sjstrm", not "sj str m").
 CREATE OR REPLACE MACRO pl_name_core(name) AS
     regexp_replace(trim(CASE WHEN contains(name, '?') OR contains(name, '�')
-        THEN regexp_replace(regexp_replace(pl_repair(name), '(\pL)[?�]+(\pL)', '\1\2', 'g'), '(\pL)[?�]+(\pL)', '\1\2', 'g')
+        THEN regexp_replace(pl_repair(name), '[?�]+(\pL)', '\1', 'g')
         ELSE pl_repair(name) END),
         '\s+(\d{4}|jr\.?|sr\.?|ii|iii|iv|et al\.?)$', '', 'i');
 
